@@ -1,0 +1,202 @@
+"""run(paths, config) -> Report: discovery, reading, prefilter, parsing, rules, suppressions."""
+
+from __future__ import annotations
+
+import os
+import traceback
+from dataclasses import dataclass, field
+
+import pathspec
+
+from . import suppress
+from .config import Config
+from .discovery import SourceFile, discover
+from .findings import Finding, Hit, Notice, Report, Severity
+from .registry import SYNTAX_ERROR, Rule, all_rules
+
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to run on each language, fixed once per run."""
+
+    rules: dict[str, tuple[Rule, ...]]
+    per_file_ignores: tuple[tuple[pathspec.GitIgnoreSpec, frozenset[str]], ...] = ()
+    root: str = ""
+    prefilter: bool = True
+    known_codes: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass
+class FileResult:
+    findings: list[Finding] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    parsed: bool = False
+
+
+def make_plan(config: Config, *, prefilter: bool = True) -> Plan:
+    rules = all_rules()
+    enabled = config.enabled_codes(rules)
+    by_language: dict[str, tuple[Rule, ...]] = {}
+    for language in ("python", "go"):
+        by_language[language] = tuple(
+            r for code, r in rules.items() if code in enabled and language in r.checkers
+        )
+    ignores = tuple(
+        (pathspec.GitIgnoreSpec.from_lines([pattern]), frozenset(c for c in rules if any(c.startswith(p) for p in codes)))
+        for pattern, codes in config.per_file_ignores
+    )
+    return Plan(by_language, ignores, str(config.root), prefilter, frozenset(rules))
+
+
+def run(paths: list[str], config: Config, *, prefilter: bool = True) -> Report:
+    """Lint `paths`; raises FileNotFoundError for a path that does not exist."""
+    files, problems = discover(paths, config)
+    plan = make_plan(config, prefilter=prefilter)
+    report = Report()
+    for problem in problems:
+        if problem.is_error:
+            report.findings.append(_syntax_finding(problem.display, 1, 1, problem.reason))
+        else:
+            report.notices.append(Notice(problem.display, problem.reason))
+    for source in files:
+        result = lint_file(source, plan)
+        report.findings.extend(result.findings)
+        report.notices.extend(result.notices)
+        report.errors.extend(result.errors)
+        report.files_checked += 1
+    report.sort()
+    return report
+
+
+def _syntax_finding(path: str, line: int, col: int, reason: str) -> Finding:
+    return Finding(
+        path, line, col, line, col, SYNTAX_ERROR.code, SYNTAX_ERROR.name, reason, Severity.ERROR
+    )
+
+
+def _read(path: str) -> bytes:
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read()
+
+
+def rules_for(data: bytes, rules: tuple[Rule, ...], language: str, prefilter: bool) -> tuple[Rule, ...]:
+    """The rules that could report something on a file, judged by a byte search for their tokens."""
+    if not prefilter:
+        return rules
+    lowered = data.lower()
+    return tuple(
+        r for r in rules if not r.needs.get(language) or any(tok in lowered for tok in r.needs[language])
+    )
+
+
+def lint_source(display: str, language: str, data: bytes, plan: Plan) -> FileResult:
+    """Lint one file's bytes as `language`; `display` is the path findings carry."""
+    result = FileResult()
+    rules = rules_for(data, plan.rules.get(language, ()), language, plan.prefilter)
+    if not rules:
+        return result
+    if b"\x00" in data:
+        result.findings.append(_syntax_finding(display, 1, 1, "binary file (contains NUL bytes), not linted"))
+        return result
+    if data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM):]
+
+    if language == "python":
+        from .frontends import python as frontend
+    else:
+        from .frontends import go as frontend
+
+    try:
+        if language == "go":
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                line = data.count(b"\n", 0, exc.start) + 1
+                result.findings.append(
+                    _syntax_finding(display, line, 1, f"Go source is not valid UTF-8 (byte offset {exc.start})")
+                )
+                return result
+        parsed = frontend.parse(display, data)
+    except getattr(frontend, "PythonSyntaxError", ()) as exc:  # type: ignore[misc]
+        result.findings.append(_syntax_finding(display, exc.line, exc.col, f"syntax error: {exc}"))
+        return result
+    except Exception:  # a frontend bug: surface it, keep the run going
+        result.errors.append(f"{display}: internal error in the {language} frontend: {_last_line()}")
+        return result
+    result.parsed = True
+
+    encoding = parsed.module.encoding if language == "python" else "utf-8"
+    text = data.decode(encoding, "replace")
+    if language == "go":
+        error = parsed.first_error()
+        if error is not None:
+            hit = parsed.report(error)
+            what = "missing " + error.type if error.is_missing else "unexpected " + repr(parsed.text(error)[:40])
+            result.findings.append(_syntax_finding(display, hit.line, hit.col, f"syntax error: {what}"))
+
+    hits: list[tuple[Rule, Hit]] = []
+    for rule in rules:
+        try:
+            hits.extend((rule, hit) for hit in rule.checkers[language](parsed))
+        except Exception:  # a rule bug: name rule and file, exit 2, keep every other finding
+            result.errors.append(f"{display}: internal error in rule {rule.code} ({rule.name}): {_last_line()}")
+
+    skipped = _ignored_codes(display, plan)
+    marks = suppress.scan(language, text)
+    for sup in marks.values():
+        for code in suppress.unknown_codes(sup, set(plan.known_codes)):
+            result.notices.append(Notice(display, f"unknown rule code {code} in suppression comment", sup.comment_line))
+    seen = set()
+    for rule, hit in hits:
+        if rule.code in skipped or suppress.is_suppressed(rule.code, marks.get(hit.line)):
+            continue
+        finding = Finding(
+            display,
+            hit.line,
+            hit.col,
+            hit.end_line,
+            hit.end_col,
+            rule.code,
+            rule.name,
+            hit.message or rule.message,
+            hit.severity or rule.severity,
+            hit.fix,
+        )
+        if finding.sort_key not in seen:
+            seen.add(finding.sort_key)
+            result.findings.append(finding)
+    return result
+
+
+def lint_file(source: SourceFile, plan: Plan) -> FileResult:
+    try:
+        data = _read(source.path)
+    except OSError as exc:
+        result = FileResult()
+        result.findings.append(_syntax_finding(source.display, 1, 1, f"cannot read: {exc.strerror or exc}"))
+        return result
+    return lint_source(source.display, source.language, data, plan)
+
+
+def _ignored_codes(display: str, plan: Plan) -> frozenset[str]:
+    if not plan.per_file_ignores:
+        return frozenset()
+    absolute = os.path.abspath(display)
+    rel = os.path.relpath(absolute, plan.root).replace(os.sep, "/") if plan.root else display
+    codes: set[str] = set()
+    for spec, ignored in plan.per_file_ignores:
+        if spec.match_file(rel) or spec.match_file(display):
+            codes |= ignored
+    codes.discard(SYNTAX_ERROR.code)
+    return frozenset(codes)
+
+
+def _last_line() -> str:
+    lines = traceback.format_exc().strip().splitlines()
+    origin = next((ln.strip() for ln in reversed(lines) if ln.strip().startswith("File ")), "")
+    return f"{lines[-1]} ({origin})" if origin else lines[-1]

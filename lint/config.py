@@ -1,0 +1,170 @@
+"""`[tool.connlint]` in pyproject.toml, or connlint.toml, into a frozen Config."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterable
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DEFAULT_EXCLUDE = (
+    ".git/", ".hg/", ".svn/", ".bzr/", "node_modules/", "vendor/", "__pycache__/", ".venv/", "venv/",
+    ".tox/", ".nox/", ".mypy_cache/", ".ruff_cache/", ".pytest_cache/", ".connlint_cache/",
+    "site-packages/", "testdata/", "_build/", "buck-out/", ".eggs/",
+)
+CONFIG_FILES = ("connlint.toml", ".connlint.toml", "pyproject.toml")
+
+
+class ConfigError(Exception):
+    """A problem with configuration or arguments: reported on one line, exit 2."""
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path = field(default_factory=Path.cwd)
+    source: Path | None = None
+    select: tuple[str, ...] = ("CL",)
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    respect_gitignore: bool = True
+
+    def enabled_codes(self, known: Iterable[str]) -> frozenset[str]:
+        chosen = self.select + self.extend_select
+        return frozenset(
+            code
+            for code in known
+            if _matches(code, chosen) and not _matches(code, self.ignore)
+        )
+
+    @property
+    def all_excludes(self) -> tuple[str, ...]:
+        return self.exclude + self.extend_exclude
+
+
+def _matches(code: str, selectors: Iterable[str]) -> bool:
+    return any(sel == "ALL" or code.startswith(sel) for sel in selectors)
+
+
+def validate_codes(codes: Iterable[str], known: Iterable[str], where: str) -> tuple[str, ...]:
+    known = tuple(known)
+    out = []
+    for raw in codes:
+        if not isinstance(raw, str):
+            raise ConfigError(f"{where}: expected rule codes as strings, got {raw!r}")
+        code = raw.strip().upper()
+        if code != "ALL" and not any(k.startswith(code) for k in known) or not code:
+            raise ConfigError(f"{where}: unknown rule code or prefix {raw!r}")
+        out.append(code)
+    return tuple(out)
+
+
+def _str_list(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: expected a list of strings")
+    return tuple(value)
+
+
+def find_config_file(start: Path) -> Path | None:
+    """The nearest connlint.toml, or pyproject.toml with a [tool.connlint] table, from `start` upward."""
+    for folder in (start, *start.parents):
+        for name in CONFIG_FILES:
+            candidate = folder / name
+            if not candidate.is_file():
+                continue
+            if name != "pyproject.toml":
+                return candidate
+            try:
+                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+                raise ConfigError(f"{candidate}: cannot read: {exc}") from None
+            if "connlint" in data.get("tool", {}):
+                return candidate
+    return None
+
+
+def load(path: Path | None, known_codes: Iterable[str], *, explicit: bool = False) -> Config:
+    """Read a config file (None: defaults rooted at the current folder)."""
+    known = tuple(known_codes)
+    if path is None:
+        return Config()
+    path = path.resolve() if path.exists() else path
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    if path.name == "pyproject.toml":
+        table = data.get("tool", {}).get("connlint")
+        if table is None:
+            if explicit:
+                raise ConfigError(f"{path}: no [tool.connlint] table")
+            table = {}
+        prefix = "tool.connlint"
+    else:
+        table = data
+        prefix = ""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [{prefix}] must be a table")
+    return from_table(table, known, root=path.parent, source=path, prefix=prefix)
+
+
+def from_table(table: dict, known: tuple[str, ...], *, root: Path, source: Path | None, prefix: str = "") -> Config:
+    def where(key: str) -> str:
+        return f"{source or '<config>'}: {prefix + '.' if prefix else ''}{key}"
+
+    cfg = Config(root=root, source=source)
+    changes: dict[str, Any] = {}
+    for key, value in table.items():
+        if key in ("select", "extend-select", "ignore"):
+            codes = validate_codes(_str_list(value, where(key)), known, where(key))
+            changes[key.replace("-", "_")] = codes
+        elif key in ("exclude", "extend-exclude"):
+            changes[key.replace("-", "_")] = _str_list(value, where(key))
+        elif key == "per-file-ignores":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where(key)}: expected a table of glob = [codes]")
+            pairs = []
+            for pattern, codes in value.items():
+                sub = f"{key}.{pattern!r}"
+                pairs.append((pattern, validate_codes(_str_list(codes, where(sub)), known, where(sub))))
+            changes["per_file_ignores"] = tuple(pairs)
+        elif key == "respect-gitignore":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where(key)}: expected true or false")
+            changes["respect_gitignore"] = value
+        else:
+            raise ConfigError(f"{where(key)}: unknown option")
+    return replace(cfg, **changes)
+
+
+def with_overrides(cfg: Config, known: Iterable[str], **cli: Any) -> Config:
+    """Apply command-line options over a file's configuration."""
+    known = tuple(known)
+    changes: dict[str, Any] = {}
+    if cli.get("select"):
+        changes["select"] = validate_codes(_split(cli["select"]), known, "--select")
+        changes["extend_select"] = ()
+    if cli.get("extend_select"):
+        changes["extend_select"] = cfg.extend_select + validate_codes(_split(cli["extend_select"]), known, "--extend-select")
+    if cli.get("ignore"):
+        changes["ignore"] = cfg.ignore + validate_codes(_split(cli["ignore"]), known, "--ignore")
+    if cli.get("exclude"):
+        changes["extend_exclude"] = cfg.extend_exclude + tuple(cli["exclude"])
+    if cli.get("no_respect_gitignore"):
+        changes["respect_gitignore"] = False
+    return replace(cfg, **changes)
+
+
+def _split(values: Iterable[str]) -> list[str]:
+    return [part for value in values for part in value.split(",") if part.strip()]

@@ -1,0 +1,215 @@
+"""Which files to lint: walk the given paths honouring nested .gitignore files and excludes."""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+from .config import Config
+
+LANGUAGE_BY_SUFFIX = {".py": "python", ".pyi": "python", ".go": "go"}
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: str  # as opened
+    display: str  # relative to the current folder where possible, forward slashes
+    language: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A path that matched but cannot be linted (broken link, not a regular file...)."""
+
+    display: str
+    reason: str
+    is_error: bool  # an error becomes CL000; otherwise a warning notice
+
+
+def display_path(path: str | os.PathLike, cwd: str) -> str:
+    absolute = os.path.abspath(path)
+    if absolute == cwd or absolute.startswith(cwd.rstrip(os.sep) + os.sep):
+        rel = os.path.relpath(absolute, cwd)
+    else:
+        rel = absolute
+    return rel.replace(os.sep, "/")
+
+
+def language_of(path: str) -> str | None:
+    return LANGUAGE_BY_SUFFIX.get(os.path.splitext(path)[1].lower())
+
+
+def _is_venv(folder: str) -> bool:
+    return os.path.isfile(os.path.join(folder, "pyvenv.cfg"))
+
+
+def _read_gitignore(folder: str) -> pathspec.GitIgnoreSpec | None:
+    try:
+        with open(os.path.join(folder, ".gitignore"), encoding="utf-8", errors="replace") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return None
+    return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+
+
+def _git_root(folder: str) -> str | None:
+    for parent in (folder, *map(str, Path(folder).parents)):
+        if os.path.exists(os.path.join(parent, ".git")):
+            return parent
+    return None
+
+
+class _Ignores:
+    """The .gitignore specs that apply below a folder, each with the folder it lives in."""
+
+    def __init__(self, specs: tuple[tuple[str, pathspec.GitIgnoreSpec], ...] = ()) -> None:
+        self.specs = specs
+
+    def child(self, folder: str) -> "_Ignores":
+        spec = _read_gitignore(folder)
+        return _Ignores(self.specs + ((folder, spec),)) if spec else self
+
+    def ignored(self, path: str, is_dir: bool) -> bool:
+        verdict = False
+        for base, spec in self.specs:
+            rel = os.path.relpath(path, base).replace(os.sep, "/")
+            if rel.startswith(".."):
+                continue
+            if is_dir:
+                rel += "/"
+            result = spec.check_file(rel)
+            if result.include is not None:
+                verdict = result.include
+        return verdict
+
+
+def _initial_ignores(folder: str, config: Config) -> _Ignores:
+    """Specs from the git root down to `folder` (exclusive), so `connlint src/` honours the root .gitignore."""
+    if not config.respect_gitignore:
+        return _Ignores()
+    root = _git_root(folder)
+    if root is None:
+        return _Ignores()
+    chain = [folder]
+    while chain[-1] != root and os.path.dirname(chain[-1]) != chain[-1]:
+        chain.append(os.path.dirname(chain[-1]))
+    ignores = _Ignores()
+    for parent in reversed(chain[1:]):
+        ignores = ignores.child(parent)
+    return ignores
+
+
+def discover(paths: list[str], config: Config, cwd: str | None = None) -> tuple[list[SourceFile], list[Problem]]:
+    """Files to lint and problems met, both sorted by display path; raises FileNotFoundError."""
+    cwd = os.path.abspath(cwd or os.getcwd())
+    exclude = pathspec.GitIgnoreSpec.from_lines(config.all_excludes)
+    root = str(config.root)
+
+    def excluded(path: str, is_dir: bool) -> bool:
+        rel = os.path.relpath(path, root).replace(os.sep, "/")
+        if rel.startswith(".."):
+            rel = os.path.basename(path)
+        return exclude.match_file(rel + "/" if is_dir else rel)
+
+    files: dict[str, SourceFile] = {}
+    seen_real: set[str] = set()
+    problems: dict[str, Problem] = {}
+
+    def add_file(path: str, language: str) -> None:
+        real = os.path.realpath(path)
+        if real in seen_real:
+            return
+        seen_real.add(real)
+        shown = display_path(path, cwd)
+        files[shown] = SourceFile(path, shown, language)
+
+    for given in paths:
+        absolute = os.path.abspath(given)
+        if os.path.islink(absolute) and not os.path.exists(absolute):
+            problems[display_path(absolute, cwd)] = Problem(display_path(absolute, cwd), "broken symbolic link", True)
+            continue
+        if not os.path.exists(absolute):
+            raise FileNotFoundError(given)
+        if not os.path.isdir(absolute):
+            language = language_of(absolute)
+            st = os.stat(absolute)
+            if not stat.S_ISREG(st.st_mode):
+                problems[display_path(absolute, cwd)] = Problem(display_path(absolute, cwd), "not a regular file, skipped", False)
+            elif language is None:
+                problems[display_path(absolute, cwd)] = Problem(
+                    display_path(absolute, cwd), "not a Python (.py, .pyi) or Go (.go) file, skipped", False
+                )
+            else:
+                add_file(absolute, language)
+            continue
+        _walk(absolute, config, excluded, add_file, problems, cwd)
+    return (
+        [files[k] for k in sorted(files)],
+        [problems[k] for k in sorted(problems)],
+    )
+
+
+def _walk(top: str, config: Config, excluded, add_file, problems: dict, cwd: str) -> None:
+    top_real = os.path.realpath(top)
+    visited = {top_real}
+    stack = [(top, _initial_ignores(top, config))]
+    while stack:
+        folder, ignores = stack.pop()
+        if config.respect_gitignore:
+            ignores = ignores.child(folder)
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            shown = display_path(folder, cwd)
+            problems[shown] = Problem(shown, f"cannot list folder: {exc.strerror or exc}", False)
+            continue
+        subfolders = []
+        for entry in entries:
+            path = entry.path
+            try:
+                is_link = entry.is_symlink()
+                is_dir = entry.is_dir(follow_symlinks=True)
+            except OSError:
+                continue
+            if is_dir:
+                if excluded(path, True) or ignores.ignored(path, True) or _is_venv(path):
+                    continue
+                real = os.path.realpath(path)
+                if is_link and not _inside(real, top_real):
+                    continue
+                if real in visited:
+                    continue
+                visited.add(real)
+                subfolders.append(path)
+                continue
+            language = language_of(entry.name)
+            if language is None or excluded(path, False) or ignores.ignored(path, False):
+                continue
+            shown = display_path(path, cwd)
+            if is_link:
+                real = os.path.realpath(path)
+                if not os.path.exists(real):
+                    problems[shown] = Problem(shown, "broken symbolic link", True)
+                    continue
+                if not _inside(real, top_real):
+                    continue
+            try:
+                mode = entry.stat(follow_symlinks=True).st_mode
+            except OSError as exc:
+                problems[shown] = Problem(shown, f"cannot read: {exc.strerror or exc}", True)
+                continue
+            if not stat.S_ISREG(mode):
+                problems[shown] = Problem(shown, "not a regular file, skipped", False)
+                continue
+            add_file(path, language)
+        for sub in reversed(subfolders):
+            stack.append((sub, ignores))
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)

@@ -1,0 +1,297 @@
+"""Go frontend: tree-sitter-go parse, import aliases, literal values and shared queries."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Iterator
+
+import tree_sitter
+import tree_sitter_go
+
+from ..findings import Fix, Hit, Severity
+
+LANGUAGE = tree_sitter.Language(tree_sitter_go.language())
+
+# Header-name constants exported by web frameworks, keyed by (import path without /vN, name).
+KNOWN_CONSTANTS = {
+    ("github.com/labstack/echo", "HeaderConnection"): "Connection",
+    ("github.com/gofiber/fiber", "HeaderConnection"): "Connection",
+    ("github.com/valyala/fasthttp", "HeaderConnection"): "Connection",
+    ("github.com/gin-gonic/gin", "HeaderConnection"): "Connection",
+}
+
+FUNCTION_NODES = ("function_declaration", "method_declaration", "func_literal")
+_VERSION_SUFFIX = re.compile(r"/v\d+$")
+_ESCAPE = re.compile(rb"\\(?:U[0-9a-fA-F]{8}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[0-7]{3}|.)", re.S)
+_SIMPLE_ESCAPES = {
+    b"a": "\a", b"b": "\b", b"f": "\f", b"n": "\n", b"r": "\r", b"t": "\t", b"v": "\v",
+    b"\\": "\\", b"'": "'", b'"': '"',
+}
+
+
+def _parser() -> tree_sitter.Parser:
+    return tree_sitter.Parser(LANGUAGE)
+
+
+@lru_cache(maxsize=None)
+def compile_query(source: str) -> tree_sitter.Query:
+    return tree_sitter.Query(LANGUAGE, source)
+
+
+def parse(path: str, data: bytes) -> "GoFile":
+    return GoFile(path, data, _parser().parse(data))
+
+
+def import_base(path: str) -> str:
+    """An import path without its major-version suffix: `github.com/labstack/echo/v4` -> `.../echo`."""
+    return _VERSION_SUFFIX.sub("", path)
+
+
+def default_package_name(path: str) -> str:
+    name = import_base(path).rsplit("/", 1)[-1]
+    for prefix in ("go-",):
+        if name.startswith(prefix) and len(name) > len(prefix):
+            name = name[len(prefix):]
+    return re.sub(r"[.-]go$", "", name).replace("-", "_").split(".")[0]
+
+
+def decode_string(raw: bytes) -> str | None:
+    """The value of a Go string literal's source text (interpreted or raw)."""
+    if len(raw) >= 2 and raw[:1] == b"`" and raw[-1:] == b"`":
+        return raw[1:-1].replace(b"\r", b"").decode("utf-8", "replace")
+    if len(raw) >= 2 and raw[:1] == b'"' and raw[-1:] == b'"':
+        body = raw[1:-1]
+        out: list[str] = []
+        pos = 0
+        for m in _ESCAPE.finditer(body):
+            out.append(body[pos:m.start()].decode("utf-8", "replace"))
+            esc = m.group()[1:]
+            if esc[:1] in (b"u", b"U"):
+                out.append(chr(min(int(esc[1:], 16), 0x10FFFF)))
+            elif esc[:1] == b"x":
+                out.append(chr(int(esc[1:], 16)))
+            elif esc[:1].isdigit():
+                out.append(chr(int(esc, 8)))
+            else:
+                out.append(_SIMPLE_ESCAPES.get(esc, esc.decode("utf-8", "replace")))
+            pos = m.end()
+        out.append(body[pos:].decode("utf-8", "replace"))
+        return "".join(out)
+    return None
+
+
+def canonical_header_key(name: str) -> str:
+    return "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
+
+
+class GoFile:
+    language = "go"
+
+    def __init__(self, path: str, source: bytes, tree: tree_sitter.Tree) -> None:
+        self.path = path
+        self.source = source
+        self.tree = tree
+        self.root = tree.root_node
+        self.imports = self._collect_imports()  # local name -> import path
+        self.constants = self._collect_constants()
+
+    # ---- text and queries -------------------------------------------------------------
+    def text(self, node: tree_sitter.Node | None) -> str:
+        if node is None:
+            return ""
+        return self.source[node.start_byte:node.end_byte].decode("utf-8", "replace")
+
+    def captures(self, query: str, node: tree_sitter.Node | None = None) -> dict[str, list[tree_sitter.Node]]:
+        return tree_sitter.QueryCursor(compile_query(query)).captures(node or self.root)
+
+    def matches(self, query: str, node: tree_sitter.Node | None = None) -> list[dict[str, tree_sitter.Node]]:
+        """Each match of `query` as {capture: first node}, in source order."""
+        cursor = tree_sitter.QueryCursor(compile_query(query))
+        result = []
+        for _, caps in cursor.matches(node or self.root):
+            result.append({name: nodes[0] for name, nodes in caps.items()})
+        result.sort(key=lambda m: min(n.start_byte for n in m.values()))
+        return result
+
+    # ---- syntax errors ----------------------------------------------------------------
+    def first_error(self) -> tree_sitter.Node | None:
+        if not self.root.has_error:
+            return None
+        stack = [self.root]
+        while stack:
+            node = stack.pop()
+            if node.is_error or node.is_missing:
+                return node
+            stack.extend(reversed([c for c in node.children if c.has_error or c.is_missing]))
+        return self.root
+
+    # ---- imports and names ------------------------------------------------------------
+    def _collect_imports(self) -> dict[str, str]:
+        imports: dict[str, str] = {}
+        for spec in self.captures("(import_spec) @spec").get("spec", []):
+            path_node = spec.child_by_field_name("path")
+            path = decode_string(self.source[path_node.start_byte:path_node.end_byte]) if path_node else None
+            if not path:
+                continue
+            name_node = spec.child_by_field_name("name")
+            if name_node is None:
+                imports[default_package_name(path)] = path
+            elif name_node.type == "package_identifier":
+                imports[self.text(name_node)] = path
+        return imports
+
+    def package_of(self, node: tree_sitter.Node | None) -> str | None:
+        """The import path an identifier names, when it is an imported package name."""
+        if node is None or node.type not in ("identifier", "package_identifier"):
+            return None
+        return self.imports.get(self.text(node))
+
+    def selector(self, node: tree_sitter.Node | None) -> tuple[str, str] | None:
+        """(import path, member) for `pkg.Member` or a qualified type `pkg.T`."""
+        if node is None:
+            return None
+        if node.type == "selector_expression":
+            operand = node.child_by_field_name("operand")
+            field = node.child_by_field_name("field")
+            pkg = self.package_of(operand)
+            if pkg and field is not None:
+                return import_base(pkg), self.text(field)
+        elif node.type == "qualified_type":
+            pkg = self.package_of(node.child_by_field_name("package"))
+            name = node.child_by_field_name("name")
+            if pkg and name is not None:
+                return import_base(pkg), self.text(name)
+        return None
+
+    def _collect_constants(self) -> dict[str, tree_sitter.Node]:
+        """Names declared once with `const` (any scope) or a top-level `var` bound to a literal."""
+        found: dict[str, list[tree_sitter.Node]] = {}
+        query = """
+        (const_spec name: (identifier) @name value: (expression_list . (_) @value))
+        (source_file (var_declaration (var_spec name: (identifier) @name value: (expression_list . (_) @value))))
+        """
+        for m in self.matches(query):
+            found.setdefault(self.text(m["name"]), []).append(m["value"])
+        return {name: vals[0] for name, vals in found.items() if len(vals) == 1}
+
+    def string_value(self, node: tree_sitter.Node | None, _depth: int = 0) -> str | None:
+        """A string literal's value, following constants, known framework constants and CanonicalHeaderKey."""
+        if node is None or _depth > 5:
+            return None
+        kind = node.type
+        if kind in ("interpreted_string_literal", "raw_string_literal"):
+            return decode_string(self.source[node.start_byte:node.end_byte])
+        if kind == "parenthesized_expression" and node.named_child_count == 1:
+            return self.string_value(node.named_children[0], _depth + 1)
+        if kind == "identifier":
+            value = self.constants.get(self.text(node))
+            return self.string_value(value, _depth + 1) if value is not None else None
+        if kind == "selector_expression":
+            sel = self.selector(node)
+            return KNOWN_CONSTANTS.get(sel) if sel else None
+        if kind == "binary_expression" and self.text(node.child_by_field_name("operator")) == "+":
+            left = self.string_value(node.child_by_field_name("left"), _depth + 1)
+            right = self.string_value(node.child_by_field_name("right"), _depth + 1)
+            return left + right if left is not None and right is not None else None
+        if kind == "call_expression":
+            if self.selector(node.child_by_field_name("function")) == ("net/http", "CanonicalHeaderKey"):
+                args = self.call_args(node)
+                if len(args) == 1:
+                    inner = self.string_value(args[0], _depth + 1)
+                    return canonical_header_key(inner) if inner is not None else None
+        return None
+
+    def bool_value(self, node: tree_sitter.Node | None) -> bool | None:
+        if node is None:
+            return None
+        if node.type == "true":
+            return True
+        if node.type == "false":
+            return False
+        if node.type == "parenthesized_expression" and node.named_child_count == 1:
+            return self.bool_value(node.named_children[0])
+        return None
+
+    def int_value(self, node: tree_sitter.Node | None) -> int | None:
+        if node is None:
+            return None
+        if node.type == "int_literal":
+            try:
+                return int(self.text(node).replace("_", ""), 0)
+            except ValueError:
+                return None
+        if node.type == "unary_expression" and self.text(node.child_by_field_name("operator")) == "-":
+            inner = self.int_value(node.child_by_field_name("operand"))
+            return -inner if inner is not None else None
+        if node.type == "identifier":
+            value = self.constants.get(self.text(node))
+            return self.int_value(value) if value is not None else None
+        return None
+
+    # ---- structure --------------------------------------------------------------------
+    @staticmethod
+    def call_args(call: tree_sitter.Node) -> list[tree_sitter.Node]:
+        args = call.child_by_field_name("arguments")
+        return [c for c in args.named_children if c.type != "comment"] if args is not None else []
+
+    @staticmethod
+    def enclosing_function(node: tree_sitter.Node) -> tree_sitter.Node | None:
+        node = node.parent
+        while node is not None and node.type not in FUNCTION_NODES:
+            node = node.parent
+        return node
+
+    @staticmethod
+    def ancestors(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
+        node = node.parent
+        while node is not None:
+            yield node
+            node = node.parent
+
+    def function_name(self, func: tree_sitter.Node | None) -> str:
+        if func is None or func.type == "func_literal":
+            return ""
+        return self.text(func.child_by_field_name("name"))
+
+    def keyed_fields(self, literal: tree_sitter.Node) -> dict[str, tree_sitter.Node]:
+        """`Field: value` pairs of a composite literal, by field name (last one wins)."""
+        body = literal.child_by_field_name("body")
+        fields: dict[str, tree_sitter.Node] = {}
+        if body is None:
+            return fields
+        for element in body.named_children:
+            if element.type != "keyed_element" or element.named_child_count < 2:
+                continue
+            key, value = element.named_children[0], element.named_children[-1]
+            if key.type == "literal_element" and key.named_child_count == 1:
+                key = key.named_children[0]
+            if value.type == "literal_element" and value.named_child_count == 1:
+                value = value.named_children[0]
+            fields[self.text(key)] = value
+        return fields
+
+    # ---- reporting --------------------------------------------------------------------
+    def _column(self, row: int, byte_col: int, start_byte: int) -> int:
+        line_start = start_byte - byte_col
+        return len(self.source[line_start:line_start + byte_col].decode("utf-8", "replace")) + 1
+
+    def position(self, node: tree_sitter.Node) -> tuple[int, int, int, int]:
+        srow, scol = node.start_point
+        erow, ecol = node.end_point
+        return (
+            srow + 1,
+            self._column(srow, scol, node.start_byte),
+            erow + 1,
+            self._column(erow, ecol, node.end_byte),
+        )
+
+    def report(
+        self,
+        node: tree_sitter.Node,
+        message: str | None = None,
+        severity: Severity | None = None,
+        fix: Fix | None = None,
+    ) -> Hit:
+        line, col, end_line, end_col = self.position(node)
+        return Hit(line, col, end_line, end_col, message=message, severity=severity, fix=fix)

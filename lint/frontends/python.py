@@ -1,0 +1,325 @@
+"""Python frontend: one libcst parse and one indexing walk per file, shared by every rule."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Iterator, Sequence, TypeVar
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from ..findings import Fix, Hit, Severity
+
+N = TypeVar("N", bound=cst.CSTNode)
+
+# Constants that libraries export for header names and values, by qualified name.
+KNOWN_CONSTANTS = {
+    "aiohttp.hdrs.CONNECTION": "Connection",
+    "aiohttp.web.hdrs.CONNECTION": "Connection",
+}
+
+FUNCTION_SCOPES = (cst.FunctionDef, cst.Lambda)
+LOOPS = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+
+
+class PythonSyntaxError(Exception):
+    def __init__(self, message: str, line: int, col: int) -> None:
+        super().__init__(message)
+        self.line = line
+        self.col = col
+
+
+def parse(path: str, data: bytes) -> "PythonFile":
+    try:
+        module = cst.parse_module(data)
+    except cst.ParserSyntaxError as exc:
+        raise PythonSyntaxError(exc.message, exc.raw_line, exc.raw_column + 1) from None
+    except (UnicodeDecodeError, LookupError, SyntaxError) as exc:
+        raise PythonSyntaxError(f"cannot decode source: {exc}", 1, 1) from None
+    except RecursionError:
+        raise PythonSyntaxError("source is nested too deeply to parse", 1, 1) from None
+    return PythonFile(path, module)
+
+
+class _Indexer(cst.CSTVisitor):
+    def __init__(self, parents: dict, by_type: dict) -> None:
+        self.parents = parents
+        self.by_type = by_type
+        self.stack: list[cst.CSTNode] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self.stack:
+            self.parents[node] = self.stack[-1]
+        self.by_type[type(node)].append(node)
+        self.stack.append(node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.stack.pop()
+
+
+class PythonFile:
+    language = "python"
+
+    def __init__(self, path: str, module: cst.Module) -> None:
+        self.path = path
+        self.module = module
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        self._by_type: dict[type, list[cst.CSTNode]] = defaultdict(list)
+        module.visit(_Indexer(self.parents, self._by_type))
+        self.imports = self._collect_imports()
+        self.constants = self._collect_constants()
+        self._positions = None
+        self._assignments: dict | None = None
+
+    # ---- navigation -------------------------------------------------------------------
+    def nodes(self, kind: type[N]) -> list[N]:
+        """Every node of a libcst type, in source order."""
+        return self._by_type.get(kind, [])  # type: ignore[return-value]
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self.parents.get(node)
+
+    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        node = self.parents.get(node)
+        while node is not None:
+            yield node
+            node = self.parents.get(node)
+
+    def enclosing(self, node: cst.CSTNode, kinds: type | tuple[type, ...]) -> cst.CSTNode | None:
+        for anc in self.ancestors(node):
+            if isinstance(anc, kinds):
+                return anc
+        return None
+
+    def enclosing_function(self, node: cst.CSTNode) -> cst.FunctionDef | None:
+        return self.enclosing(node, cst.FunctionDef)  # type: ignore[return-value]
+
+    def enclosing_class(self, node: cst.CSTNode) -> cst.ClassDef | None:
+        """The class whose body directly holds `node` (methods included), not a class inside a function."""
+        for anc in self.ancestors(node):
+            if isinstance(anc, cst.ClassDef):
+                return anc
+        return None
+
+    def in_loop(self, node: cst.CSTNode) -> bool:
+        """True when `node` runs once per iteration of a loop in its own function."""
+        child = node
+        for anc in self.ancestors(node):
+            if isinstance(anc, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                return False
+            if isinstance(anc, (cst.For, cst.While)) and child is anc.body:
+                return True
+            if isinstance(anc, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+                return True
+            child = anc
+        return False
+
+    # ---- names ------------------------------------------------------------------------
+    def _collect_imports(self) -> dict[str, str]:
+        imports: dict[str, str] = {}
+        for imp in self.nodes(cst.Import):
+            for alias in imp.names:
+                dotted = _dotted(alias.name)
+                if dotted is None:
+                    continue
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    imports[alias.asname.name.value] = dotted
+                else:
+                    head = dotted.split(".")[0]
+                    imports[head] = head
+        for imp in self.nodes(cst.ImportFrom):
+            if isinstance(imp.names, cst.ImportStar):
+                continue
+            base = "." * len(imp.relative) + (_dotted(imp.module) or "" if imp.module else "")
+            for alias in imp.names:
+                name = _dotted(alias.name)
+                if name is None:
+                    continue
+                local = name
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    local = alias.asname.name.value
+                imports[local] = f"{base}.{name}" if base and not base.endswith(".") else base + name
+        return imports
+
+    def qualname(self, expr: cst.BaseExpression | None) -> str | None:
+        """Dotted name of a Name/Attribute chain with its head resolved through the file's imports."""
+        dotted = _dotted(expr) if expr is not None else None
+        if dotted is None:
+            return None
+        head, _, rest = dotted.partition(".")
+        resolved = self.imports.get(head)
+        if resolved is None:
+            return dotted
+        return f"{resolved}.{rest}" if rest else resolved
+
+    def is_imported(self, expr: cst.BaseExpression | None) -> bool:
+        dotted = _dotted(expr) if expr is not None else None
+        return dotted is not None and dotted.split(".")[0] in self.imports
+
+    def callee(self, call: cst.Call) -> str | None:
+        return self.qualname(call.func)
+
+    # ---- values -----------------------------------------------------------------------
+    def _scope_assignments(self) -> dict[tuple[int, str], list[cst.BaseExpression]]:
+        if self._assignments is None:
+            table: dict[tuple[int, str], list[cst.BaseExpression]] = defaultdict(list)
+            for node in self.nodes(cst.Assign):
+                scope = id(self.enclosing_function(node) or self.module)
+                for target in node.targets:
+                    if isinstance(target.target, cst.Name):
+                        table[(scope, target.target.value)].append(node.value)
+            for node in self.nodes(cst.AnnAssign):
+                if isinstance(node.target, cst.Name) and node.value is not None:
+                    scope = id(self.enclosing_function(node) or self.module)
+                    table[(scope, node.target.value)].append(node.value)
+            self._assignments = table
+        return self._assignments
+
+    def assigned_values(self, name: cst.Name) -> list[cst.BaseExpression]:
+        """Every value assigned to this name in the function (else module) where it is used."""
+        scope = id(self.enclosing_function(name) or self.module)
+        return self._scope_assignments().get((scope, name.value), [])
+
+    def resolve(self, expr: cst.BaseExpression | None) -> cst.BaseExpression | None:
+        """A Name bound exactly once in its function (or module) -> the bound value; else `expr`."""
+        for _ in range(4):
+            if not isinstance(expr, cst.Name):
+                return expr
+            values = self.assigned_values(expr)
+            if len(values) != 1:
+                if expr.value in self.constants:
+                    return self.constants[expr.value]
+                return expr
+            expr = values[0]
+        return expr
+
+    def _collect_constants(self) -> dict[str, cst.BaseExpression]:
+        """Module-level names bound exactly once to a literal."""
+        counts: dict[str, int] = defaultdict(int)
+        values: dict[str, cst.BaseExpression] = {}
+        for stmt in self.module.body:
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                continue
+            for small in stmt.body:
+                if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                    target = small.targets[0].target
+                    if isinstance(target, cst.Name):
+                        counts[target.value] += 1
+                        values[target.value] = small.value
+                elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) and small.value:
+                    counts[small.target.value] += 1
+                    values[small.target.value] = small.value
+        return {name: val for name, val in values.items() if counts[name] == 1}
+
+    def string_value(self, expr: cst.BaseExpression | None, _depth: int = 0) -> str | None:
+        """The str a literal, an f-string without fields, a module constant or a known library constant holds."""
+        if expr is None or _depth > 5:
+            return None
+        if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+            try:
+                value = expr.evaluated_value
+            except (ValueError, SyntaxError):  # malformed literal that libcst still parsed
+                return None
+            if isinstance(value, bytes):
+                return value.decode("latin-1")
+            return value
+        if isinstance(expr, cst.FormattedString):
+            parts = []
+            for part in expr.parts:
+                if not isinstance(part, cst.FormattedStringText):
+                    return None
+                parts.append(part.value)
+            return "".join(parts)
+        if isinstance(expr, cst.Name):
+            if expr.value in self.constants:
+                return self.string_value(self.constants[expr.value], _depth + 1)
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            q = self.qualname(expr)
+            if q in KNOWN_CONSTANTS:
+                return KNOWN_CONSTANTS[q]
+        if isinstance(expr, cst.Call) and len(expr.args) == 1 and self.qualname(expr.func) in (
+            "multidict.istr",
+            "str",
+        ):
+            return self.string_value(expr.args[0].value, _depth + 1)
+        return None
+
+    def bool_value(self, expr: cst.BaseExpression | None) -> bool | None:
+        if isinstance(expr, cst.Name) and expr.value in ("True", "False"):
+            return expr.value == "True"
+        return None
+
+    def number_value(self, expr: cst.BaseExpression | None) -> float | None:
+        if isinstance(expr, cst.Integer):
+            return float(expr.evaluated_value)
+        if isinstance(expr, cst.Float):
+            return float(expr.evaluated_value)
+        if isinstance(expr, cst.Name) and expr.value in self.constants:
+            const = self.constants[expr.value]
+            if isinstance(const, (cst.Integer, cst.Float)):
+                return float(const.evaluated_value)
+        return None
+
+    # ---- calls ------------------------------------------------------------------------
+    @staticmethod
+    def arg(call: cst.Call, keyword: str | None = None, position: int | None = None) -> cst.BaseExpression | None:
+        """A call's argument by keyword, else by position (positional arguments only)."""
+        if keyword is not None:
+            for a in call.args:
+                if a.keyword is not None and a.keyword.value == keyword:
+                    return a.value
+        if position is not None:
+            positional = [a for a in call.args if a.keyword is None and not a.star]
+            if position < len(positional):
+                return positional[position].value
+        return None
+
+    # ---- reporting --------------------------------------------------------------------
+    def report(
+        self,
+        node: cst.CSTNode,
+        message: str | None = None,
+        severity: Severity | None = None,
+        fix: Fix | None = None,
+    ) -> Hit:
+        if self._positions is None:
+            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+            self._positions = wrapper.resolve(PositionProvider)
+        rng = self._positions[node]
+        return Hit(
+            rng.start.line,
+            rng.start.column + 1,
+            rng.end.line,
+            rng.end.column + 1,
+            message=message,
+            severity=severity,
+            fix=fix,
+        )
+
+
+def _dotted(expr: cst.CSTNode | None) -> str | None:
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        base = _dotted(expr.value)
+        return f"{base}.{expr.attr.value}" if base else None
+    return None
+
+
+def dotted(expr: cst.CSTNode | None) -> str | None:
+    """`a.b.c` spelled as written (no import resolution)."""
+    return _dotted(expr)
+
+
+def dict_items(expr: cst.BaseExpression | None) -> Sequence[tuple[cst.BaseExpression, cst.BaseExpression]]:
+    """(key, value) pairs of a dict literal or a `dict(k=v)` call; empty for anything else."""
+    if isinstance(expr, cst.Dict):
+        return [(el.key, el.value) for el in expr.elements if isinstance(el, cst.DictElement)]
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "dict":
+        pairs = []
+        for a in expr.args:
+            if a.keyword is not None:
+                pairs.append((cst.SimpleString(repr(a.keyword.value)), a.value))
+        return pairs
+    return []

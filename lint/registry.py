@@ -1,0 +1,136 @@
+"""The rule registry: a Rule per module in connlint.rules, found by import, codes and names unique."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Callable, Iterator
+
+from .findings import Hit, Severity
+
+CODE_RE = re.compile(r"^CL\d{3}$")
+NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+LANGUAGES = ("python", "go")
+
+Checker = Callable[..., Iterator[Hit]]
+
+
+@dataclass
+class Rule:
+    """A rule's metadata, documentation and one checker per language it covers.
+
+    `needs` lists lower-case byte strings of which a file must contain at least one for the
+    checker to be able to report anything: the prefilter skips parsing files that have none.
+    """
+
+    code: str
+    name: str
+    severity: Severity
+    doc: str
+    message: str
+    checkers: dict[str, Checker] = field(default_factory=dict)
+    needs: dict[str, tuple[bytes, ...]] = field(default_factory=dict)
+    module: str = ""
+
+    def __post_init__(self) -> None:
+        if not CODE_RE.match(self.code):
+            raise ValueError(f"bad rule code {self.code!r}")
+        if not NAME_RE.match(self.name):
+            raise ValueError(f"rule name must be kebab-case: {self.name!r}")
+
+    def _register(self, language: str, needs: tuple[str, ...]) -> Callable[[Checker], Checker]:
+        def decorate(fn: Checker) -> Checker:
+            self.checkers[language] = fn
+            self.needs[language] = tuple(n.lower().encode() for n in needs)
+            return fn
+
+        return decorate
+
+    def python(self, *needs: str) -> Callable[[Checker], Checker]:
+        return self._register("python", needs)
+
+    def go(self, *needs: str) -> Callable[[Checker], Checker]:
+        return self._register("go", needs)
+
+    @property
+    def summary(self) -> str:
+        """The first sentence of the docs' "What it does" section."""
+        body = self.section("What it does")
+        return " ".join(body.split()) if body else self.message
+
+    def section(self, title: str) -> str:
+        match = re.search(rf"^## {re.escape(title)}\s*\n(.*?)(?=^## |\Z)", self.doc, re.M | re.S)
+        return match.group(1).strip() if match else ""
+
+    @property
+    def markdown(self) -> str:
+        """The documentation without its title line."""
+        return self.doc.split("\n", 1)[1].strip() if "\n" in self.doc else ""
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(lang for lang in LANGUAGES if lang in self.checkers)
+
+
+SYNTAX_ERROR = Rule(
+    "CL000",
+    "syntax-error",
+    Severity.ERROR,
+    """CL000 syntax-error
+
+## What it does
+Reports a file connlint could not read or parse: a syntax error, a file that is not valid text in
+its encoding, binary content, or a file the operating system would not let it read.
+
+## Why is this bad?
+A file that cannot be parsed cannot be checked, so a finding in it would go unseen. Go files are
+still checked in the parts the parser understood; Python files are not checked at all.
+
+## Example
+    def handler(:
+
+Use instead: fix the syntax error, or exclude the file (`exclude` in `[tool.connlint]`).
+CL000 cannot be suppressed inline or deselected, only excluded.
+""",
+    "the file could not be parsed",
+)
+
+
+def _load() -> dict[str, Rule]:
+    from . import rules as package  # connlint.rules
+
+    found: dict[str, Rule] = {SYNTAX_ERROR.code: SYNTAX_ERROR}
+    names = {SYNTAX_ERROR.name: SYNTAX_ERROR.code}
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        rule = getattr(module, "RULE", None)
+        if not isinstance(rule, Rule):
+            continue
+        if rule.code in found:
+            raise RuntimeError(f"duplicate rule code {rule.code} in {info.name}")
+        if rule.name in names:
+            raise RuntimeError(f"duplicate rule name {rule.name} in {info.name}")
+        rule.module = module.__name__
+        found[rule.code] = rule
+        names[rule.name] = rule.code
+    return dict(sorted(found.items()))
+
+
+@lru_cache(maxsize=1)
+def all_rules() -> dict[str, Rule]:
+    """Every rule by code, sorted by code (CL000 included)."""
+    return _load()
+
+
+def get(code_or_name: str) -> Rule | None:
+    rules = all_rules()
+    key = code_or_name.upper()
+    if key in rules:
+        return rules[key]
+    for rule in rules.values():
+        if rule.name == code_or_name.lower():
+            return rule
+    return None

@@ -1,0 +1,1 @@
+"""connlint rules: one module per rule code (see lint/registry.py)."""

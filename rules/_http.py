@@ -1,0 +1,76 @@
+"""Helpers shared by several rules: header names and values, and what an object is (server or client side)."""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from connlint.frontends.python import PythonFile, dict_items, dotted
+
+RESPONSE_NAME = re.compile(r"^_*(resp|response|res|rsp|rw|reply|http_response|httpresponse|flask_response)\d*_*$|_(resp|response)$", re.I)
+CLIENT_NAME = re.compile(r"(session|client|http|conn|pool|sess)s?$|^(s|sess)$", re.I)
+REQUEST_NAME = re.compile(r"(^|_)(req|request|r|prepared|preq)\d*$", re.I)
+
+PY_CLIENT_FACTORIES = {
+    "requests.Session", "requests.session", "requests.sessions.Session", "httpx.Client", "httpx.AsyncClient",
+    "aiohttp.ClientSession", "aiohttp.client.ClientSession", "urllib3.PoolManager", "urllib3.HTTPConnectionPool",
+    "urllib3.HTTPSConnectionPool",
+}
+PY_REQUEST_FACTORIES = {"requests.Request", "httpx.Request", "urllib.request.Request", "requests.PreparedRequest"}
+PY_RESPONSE_SUFFIXES = ("Response", "response", "make_response", "json_response", "jsonify", "HttpResponse")
+
+
+def is_connection(name: str | None) -> bool:
+    return name is not None and name.strip().lower() == "connection"
+
+
+def has_close_token(value: str | None) -> bool:
+    return value is not None and any(tok.strip().lower() == "close" for tok in value.split(","))
+
+
+def py_connection_close_entry(f: PythonFile, mapping: cst.BaseExpression | None) -> cst.BaseExpression | None:
+    """The key of a `{"Connection": "close"}` entry in a dict literal (followed through a local name)."""
+    mapping = f.resolve(mapping)
+    for key, value in dict_items(mapping):
+        if is_connection(f.string_value(key)) and has_close_token(f.string_value(value)):
+            return key
+    if isinstance(mapping, (cst.List, cst.Tuple)):  # [("Connection", "close")] header lists
+        for element in mapping.elements:
+            pair = element.value
+            if isinstance(pair, cst.Tuple) and len(pair.elements) == 2:
+                k, v = pair.elements[0].value, pair.elements[1].value
+                if is_connection(f.string_value(k)) and has_close_token(f.string_value(v)):
+                    return pair
+    return None
+
+
+def py_is_response_factory(qualname: str | None) -> bool:
+    if not qualname:
+        return False
+    last = qualname.rsplit(".", 1)[-1]
+    return last.endswith(PY_RESPONSE_SUFFIXES) and not last.startswith(("Client", "client"))
+
+
+def py_side(f: PythonFile, obj: cst.BaseExpression) -> str | None:
+    """'server' for a response, 'client' for a session or client, 'request' for a request, else None."""
+    value = f.resolve(obj) if isinstance(obj, cst.Name) else obj
+    if isinstance(value, cst.Await):
+        value = value.expression
+    if isinstance(value, cst.Call):
+        q = f.callee(value)
+        if q in PY_CLIENT_FACTORIES:
+            return "client"
+        if q in PY_REQUEST_FACTORIES:
+            return "request"
+        if py_is_response_factory(q):
+            return "server"
+    name = dotted(obj) or ""
+    last = name.rsplit(".", 1)[-1]
+    if REQUEST_NAME.search(last):
+        return "request"
+    if CLIENT_NAME.search(last):
+        return "client"
+    if RESPONSE_NAME.search(last):
+        return "server"
+    return None
