@@ -90,7 +90,10 @@ def rules_for(data: bytes, rules: tuple[Rule, ...], language: str, prefilter: bo
         return rules
     lowered = data.lower()
     return tuple(
-        r for r in rules if not r.needs.get(language) or any(tok in lowered for tok in r.needs[language])
+        r
+        for r in rules
+        if not r.needs.get(language)
+        or any(all(part in lowered for part in tok.split(b"&")) for tok in r.needs[language])
     )
 
 

@@ -24,6 +24,7 @@ class Rule:
 
     `needs` lists lower-case byte strings of which a file must contain at least one for the
     checker to be able to report anything: the prefilter skips parsing files that have none.
+    A token `a&b` needs both `a` and `b`.
     """
 
     code: str

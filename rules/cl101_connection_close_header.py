@@ -123,7 +123,7 @@ def _go_close_values(f: GoFile, value) -> bool:
     return False
 
 
-@RULE.go("connection")
+@RULE.go("connection&close")
 def check_go(f: GoFile) -> Iterator[Hit]:
     header_vars = _go_header_vars(f)
     uses_fiber = any(path.startswith(FIBER) for path in f.imports.values())
@@ -171,7 +171,7 @@ def _headers_owner(f: PythonFile, expr: cst.BaseExpression, server_file: bool) -
     return isinstance(expr, (cst.Name, cst.Attribute)) and py_side(f, expr) == "server"
 
 
-@RULE.python("connection")
+@RULE.python("connection&close")
 def check_python(f: PythonFile) -> Iterator[Hit]:
     server_file = _imports_any(f, PY_SERVER_MODULES)
 

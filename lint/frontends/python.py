@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from typing import Iterator, Sequence, TypeVar
 
@@ -41,21 +42,41 @@ def parse(path: str, data: bytes) -> "PythonFile":
     return PythonFile(path, module)
 
 
-class _Indexer(cst.CSTVisitor):
-    def __init__(self, parents: dict, by_type: dict) -> None:
-        self.parents = parents
-        self.by_type = by_type
-        self.stack: list[cst.CSTNode] = []
+_SKIPPED_FIELDS = frozenset({"lpar", "rpar", "comma", "semicolon", "whitespace", "header", "footer", "equal",
+                             "colon", "dot", "star", "leading_lines", "lines_after_decorators", "newline",
+                             "operator", "leading_whitespace", "trailing_whitespace"})
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if self.stack:
-            self.parents[node] = self.stack[-1]
-        self.by_type[type(node)].append(node)
-        self.stack.append(node)
-        return True
 
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        self.stack.pop()
+def _child_fields(kind: type) -> tuple[str, ...]:
+    names = _CHILD_FIELDS.get(kind)
+    if names is None:
+        names = tuple(
+            f.name
+            for f in dataclasses.fields(kind)
+            if f.name not in _SKIPPED_FIELDS and not f.name.startswith("whitespace")
+        )
+        _CHILD_FIELDS[kind] = names
+    return names
+
+
+def _index(module: cst.Module, parents: dict, by_type: dict) -> None:
+    """One walk over the tree (not libcst's visitor, which rebuilds every node): parents and nodes by type."""
+    stack: list[cst.CSTNode] = [module]
+    node_type = cst.CSTNode
+    while stack:
+        node = stack.pop()
+        by_type[type(node)].append(node)
+        children = []
+        for name in _child_fields(type(node)):
+            value = getattr(node, name)
+            if isinstance(value, node_type):
+                children.append(value)
+            elif isinstance(value, (list, tuple)):
+                children.extend(v for v in value if isinstance(v, node_type))
+        for child in children:
+            parents[child] = node
+        stack.extend(reversed(children))
 
 
 class PythonFile:
@@ -66,7 +87,7 @@ class PythonFile:
         self.module = module
         self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
         self._by_type: dict[type, list[cst.CSTNode]] = defaultdict(list)
-        module.visit(_Indexer(self.parents, self._by_type))
+        _index(module, self.parents, self._by_type)
         self.imports = self._collect_imports()
         self.constants = self._collect_constants()
         self._positions = None
