@@ -142,9 +142,9 @@ def rule_command(code: str) -> None:
 
 
 @main.command("rules")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
 def rules_command(fmt: str) -> None:
-    """List every rule."""
+    """List every rule (markdown: the README's rules table)."""
     import json
 
     from .registry import all_rules
@@ -157,9 +157,41 @@ def rules_command(fmt: str) -> None:
             for r in rules
         ], indent=2))
         return
+    if fmt == "markdown":
+        click.echo(rules_table(rules), nl=False)
+        return
     for r in rules:
         click.echo(f"{r.code}  {r.name:<36} {r.severity.value:<8} {','.join(r.languages) or '-'}")
 
 
-def run_main() -> None:  # pragma: no cover
-    main()
+def rules_table(rules) -> str:
+    lines = ["| Code | Name | Severity | Languages | What it finds |", "|---|---|---|---|---|"]
+    for r in rules:
+        summary = r.summary.replace("|", "\\|")
+        langs = ", ".join(r.languages) or "engine"
+        lines.append(f'| <a id="{r.code.lower()}"></a>{r.code} | `{r.name}` | {r.severity.value} | {langs} | {summary} |')
+    return "\n".join(lines) + "\n"
+
+
+def entry() -> None:
+    """Console-script entry: Ctrl-C exits 130 with no partial report; a closed pipe exits quietly."""
+    try:
+        main.main(standalone_mode=False)
+    except click.exceptions.Abort:  # click's form of KeyboardInterrupt
+        click.echo("connlint: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as exc:  # bad arguments: one line, exit 2
+        click.echo(f"connlint: error: {exc.format_message()}", err=True)
+        sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:
+        click.echo("connlint: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        # Python flushes stdout at exit; point it at devnull so that flush cannot fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(EXIT_FINDINGS)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    entry()

@@ -83,8 +83,10 @@ def find_config_file(start: Path) -> Path | None:
                 return candidate
             try:
                 data = tomllib.loads(candidate.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            except (OSError, UnicodeDecodeError) as exc:
                 raise ConfigError(f"{candidate}: cannot read: {exc}") from None
+            except tomllib.TOMLDecodeError as exc:
+                raise ConfigError(f"{candidate}: invalid TOML: {exc}") from None
             if "connlint" in data.get("tool", {}):
                 return candidate
     return None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pathspec
 
-from .config import Config
+from .config import DEFAULT_EXCLUDE, Config
 
 LANGUAGE_BY_SUFFIX = {".py": "python", ".pyi": "python", ".go": "go"}
 
@@ -106,14 +106,22 @@ def _initial_ignores(folder: str, config: Config) -> _Ignores:
 def discover(paths: list[str], config: Config, cwd: str | None = None) -> tuple[list[SourceFile], list[Problem]]:
     """Files to lint and problems met, both sorted by display path; raises FileNotFoundError."""
     cwd = os.path.abspath(cwd or os.getcwd())
-    exclude = pathspec.GitIgnoreSpec.from_lines(config.all_excludes)
     root = str(config.root)
 
-    def excluded(path: str, is_dir: bool) -> bool:
-        rel = os.path.relpath(path, root).replace(os.sep, "/")
-        if rel.startswith(".."):
-            rel = os.path.basename(path)
-        return exclude.match_file(rel + "/" if is_dir else rel)
+    def matcher(patterns):
+        spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+
+        def excluded(path: str, is_dir: bool) -> bool:
+            rel = os.path.relpath(path, root).replace(os.sep, "/")
+            if rel.startswith(".."):
+                rel = os.path.basename(path)
+            return spec.match_file(rel + "/" if is_dir else rel)
+
+        return excluded
+
+    excluded = matcher(config.all_excludes)
+    # A folder named explicitly is linted even when excluded; the usual skips still apply inside it.
+    usual_skips = matcher(DEFAULT_EXCLUDE)
 
     files: dict[str, SourceFile] = {}
     seen_real: set[str] = set()
@@ -146,7 +154,8 @@ def discover(paths: list[str], config: Config, cwd: str | None = None) -> tuple[
             else:
                 add_file(absolute, language)
             continue
-        _walk(absolute, config, excluded, add_file, problems, cwd)
+        walk_excluded = usual_skips if excluded(absolute, True) else excluded
+        _walk(absolute, config, walk_excluded, add_file, problems, cwd)
     return (
         [files[k] for k in sorted(files)],
         [problems[k] for k in sorted(problems)],

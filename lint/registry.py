@@ -59,8 +59,11 @@ class Rule:
     @property
     def summary(self) -> str:
         """The first sentence of the docs' "What it does" section."""
-        body = self.section("What it does")
-        return " ".join(body.split()) if body else self.message
+        body = " ".join(self.section("What it does").split())
+        if not body:
+            return self.message
+        match = re.match(r"(.+?\.)(\s|$)", body)
+        return match.group(1) if match else body
 
     def section(self, title: str) -> str:
         match = re.search(rf"^## {re.escape(title)}\s*\n(.*?)(?=^## |\Z)", self.doc, re.M | re.S)
@@ -96,7 +99,7 @@ still checked in the parts the parser understood; Python files are not checked a
 Use instead: fix the syntax error, or exclude the file (`exclude` in `[tool.connlint]`).
 CL000 cannot be suppressed inline or deselected, only excluded.
 """,
-    "the file could not be parsed",
+    "The file could not be read or parsed.",
 )
 
 

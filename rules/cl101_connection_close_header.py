@@ -1,8 +1,9 @@
 """CL101 connection-close-header
 
 ## What it does
-Flags server code that sets a `Connection: close` header on a response: Go
-`w.Header().Set("Connection", "close")` (also `Add`, `h := w.Header()`, `w.Header()["Connection"] = ...`,
+Flags server code that sets a `Connection: close` header on a response.
+
+Go: `w.Header().Set("Connection", "close")` (also `Add`, `h := w.Header()`, `w.Header()["Connection"] = ...`,
 gin `c.Header`, echo `c.Response().Header()`, fasthttp `ctx.Response.Header.Set`, fiber `c.Set`), and Python
 `resp.headers["Connection"] = "close"`, `headers.set/add/setdefault`, Django `response["Connection"]`,
 `headers=` given to a Flask/Werkzeug, Django, Starlette/FastAPI or aiohttp response, Flask view tuples

@@ -254,13 +254,11 @@ class GoFile:
             return ""
         return self.text(func.child_by_field_name("name"))
 
-    def keyed_fields(self, literal: tree_sitter.Node) -> dict[str, tree_sitter.Node]:
-        """`Field: value` pairs of a composite literal, by field name (last one wins)."""
+    def keyed_elements(self, literal: tree_sitter.Node) -> list[tuple[str, tree_sitter.Node, tree_sitter.Node]]:
+        """(field name, value, keyed_element) for each `Field: value` of a composite literal."""
         body = literal.child_by_field_name("body")
-        fields: dict[str, tree_sitter.Node] = {}
-        if body is None:
-            return fields
-        for element in body.named_children:
+        elements = []
+        for element in body.named_children if body is not None else ():
             if element.type != "keyed_element" or element.named_child_count < 2:
                 continue
             key, value = element.named_children[0], element.named_children[-1]
@@ -268,8 +266,12 @@ class GoFile:
                 key = key.named_children[0]
             if value.type == "literal_element" and value.named_child_count == 1:
                 value = value.named_children[0]
-            fields[self.text(key)] = value
-        return fields
+            elements.append((self.text(key), value, element))
+        return elements
+
+    def keyed_fields(self, literal: tree_sitter.Node) -> dict[str, tree_sitter.Node]:
+        """`Field: value` pairs of a composite literal, by field name (last one wins)."""
+        return {name: value for name, value, _ in self.keyed_elements(literal)}
 
     # ---- reporting --------------------------------------------------------------------
     def _column(self, row: int, byte_col: int, start_byte: int) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 from collections import defaultdict
 from typing import Iterator, Sequence, TypeVar
@@ -23,6 +24,18 @@ FUNCTION_SCOPES = (cst.FunctionDef, cst.Lambda)
 LOOPS = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
 
+def _precise_error(data: bytes, exc: cst.ParserSyntaxError) -> "PythonSyntaxError":
+    """CPython's compiler (parse only, nothing runs) locates syntax errors better than libcst."""
+    try:
+        ast.parse(data)
+    except SyntaxError as err:
+        if err.lineno:
+            return PythonSyntaxError(err.msg, err.lineno, max(err.offset or 1, 1))
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return PythonSyntaxError(exc.message, exc.raw_line, exc.raw_column + 1)
+
+
 class PythonSyntaxError(Exception):
     def __init__(self, message: str, line: int, col: int) -> None:
         super().__init__(message)
@@ -34,7 +47,7 @@ def parse(path: str, data: bytes) -> "PythonFile":
     try:
         module = cst.parse_module(data)
     except cst.ParserSyntaxError as exc:
-        raise PythonSyntaxError(exc.message, exc.raw_line, exc.raw_column + 1) from None
+        raise _precise_error(data, exc) from None
     except (UnicodeDecodeError, LookupError, SyntaxError) as exc:
         raise PythonSyntaxError(f"cannot decode source: {exc}", 1, 1) from None
     except RecursionError:

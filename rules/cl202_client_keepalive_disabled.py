@@ -1,0 +1,589 @@
+"""CL202 client-keepalive-disabled
+
+## What it does
+Flags HTTP clients configured to close the connection after every request. Go: `http.Transport{DisableKeepAlives:
+true}` and `t.DisableKeepAlives = true`; on an outgoing request (made in the same function by
+`http.NewRequest[WithContext]`, `req.Clone(ctx)` or `&http.Request{...}`, a `RoundTrip` method's request, or a
+`ReverseProxy.Rewrite` func's `pr.Out`) `req.Close = true` and `req.Header.Set/Add("Connection", "close")`;
+resty `SetHeader("Connection", "close")`, `SetHeaders` and `SetCloseConnection(true)`; fasthttp
+`req.SetConnectionClose()` on a request from `fasthttp.AcquireRequest()` or declared `fasthttp.Request`. Python:
+a `Connection: close` header given to requests, httpx, aiohttp, urllib3 or http.client calls, sessions and clients
+(`headers=`, `session.headers[...]`, `session.headers.update(...)`, `conn.putheader(...)`),
+`aiohttp.TCPConnector(force_close=True)` or `keepalive_timeout=0`, and `httpx.Limits(max_keepalive_connections=0)`
+or `keepalive_expiry=0`.
+
+The request a server handler receives (its `*http.Request` parameter, gin/echo/fiber contexts), requests built as
+test input for a handler (`httptest.NewRequest`, or a request passed to `ServeHTTP`) and in-process test clients
+(Flask `test_client()`, Starlette/FastAPI `TestClient`, Django's test client) are not flagged. Neither is a
+`ReverseProxy.Director`: the proxy resets `Close` and strips the `Connection` header after the Director returns.
+
+## Why is this bad?
+The client closes its connection after each response, so every request pays a new TCP (and TLS) handshake, and
+the side that closes first, here the client, keeps each socket in TIME_WAIT for 60 s. A busy client then holds
+tens of thousands of TIME_WAIT sockets and runs out of ephemeral ports (`connect: cannot assign requested
+address`), while latency grows by a round trip or three per request.
+
+## Example
+    client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+
+    requests.get(url, headers={"Connection": "close"})
+
+Use instead: delete the setting and share one long-lived client (one `http.Client`/`http.Transport`, one
+`requests.Session`/`httpx.Client`/`aiohttp.ClientSession`) for all requests; bound idle connections with the
+transport's idle timeout (`IdleConnTimeout`, `keepalive_expiry`) instead of disabling reuse.
+
+## References
+- Go net/http `Transport.DisableKeepAlives`, `Request.Close`; RFC 9112 section 9.6 (tear-down)
+- requests "Session Objects" (connection pooling), httpx "Resource limits", aiohttp "Connectors"
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Iterator
+
+import libcst as cst
+
+from connlint.findings import Hit, Severity
+from connlint.frontends.go import GoFile, decode_string, import_base
+from connlint.frontends.python import PythonFile, dotted
+from connlint.registry import Rule
+
+from ._http import has_close_token, is_connection, py_connection_close_entry, py_side
+
+RULE = Rule(
+    "CL202",
+    "client-keepalive-disabled",
+    Severity.ERROR,
+    __doc__,
+    "Client closes the connection after every request, so each request pays a new TCP/TLS handshake and the "
+    "client host piles up TIME_WAIT sockets; remove the setting and reuse one client/transport.",
+)
+
+# ---- Go ------------------------------------------------------------------------------------
+
+NET_HTTP = "net/http"
+HTTPUTIL = "net/http/httputil"
+FASTHTTP = "github.com/valyala/fasthttp"
+RESTY = ("github.com/go-resty/resty", "resty.dev")
+
+GO_LITERALS = "(composite_literal type: (_) @type body: (literal_value) @body) @lit"
+GO_ASSIGNS = """
+(assignment_statement left: (expression_list) @left operator: "=" right: (expression_list) @right) @assign
+"""
+GO_BINDINGS = """
+(short_var_declaration left: (expression_list) @left right: (expression_list) @right)
+(assignment_statement left: (expression_list) @left operator: "=" right: (expression_list) @right)
+"""
+GO_VAR_SPECS = "(var_spec) @spec"
+GO_METHOD_CALLS = """
+(call_expression
+  function: (selector_expression operand: (_) @recv field: (field_identifier) @method)
+  arguments: (argument_list) @args) @call
+"""
+
+
+def _named(node) -> list:
+    return [c for c in node.named_children if c.type != "comment"] if node is not None else []
+
+
+def _strip(node):
+    while node is not None and node.type in ("parenthesized_expression", "literal_element") and node.named_child_count == 1:
+        node = node.named_children[0]
+    return node
+
+
+class _Go:
+    """Per-file facts: dot imports, local bindings per function, requests handed to handlers."""
+
+    def __init__(self, f: GoFile) -> None:
+        self.f = f
+        self.dot_imports = self._dot_imports()
+
+    @cached_property
+    def bindings(self) -> dict[tuple[int, str], list[tuple[str, object]]]:
+        found: dict[tuple[int, str], list[tuple[str, object]]] = {}
+        self._collect_bindings(found)
+        return found
+
+    @cached_property
+    def handler_inputs(self) -> set[tuple[int, str]]:
+        return self._handler_inputs()
+
+    @cached_property
+    def returned(self) -> set[tuple[int, str]]:
+        return self._returned()
+
+    def _dot_imports(self) -> set[str]:
+        found = set()
+        for spec in self.f.captures("(import_spec) @spec").get("spec", []):
+            name, path = spec.child_by_field_name("name"), spec.child_by_field_name("path")
+            if name is not None and name.type == "dot" and path is not None:
+                found.add(import_base(decode_string(self.f.source[path.start_byte:path.end_byte]) or ""))
+        return found
+
+    def member(self, node) -> tuple[str, str] | None:
+        """(import path, name) of `pkg.Name`, `*pkg.Name` or a dot-imported `Name`."""
+        node = _strip(node)
+        if node is None:
+            return None
+        if node.type == "pointer_type" and node.named_child_count == 1:
+            return self.member(node.named_children[0])
+        sel = self.f.selector(node)
+        if sel is not None:
+            return sel
+        if node.type in ("identifier", "type_identifier") and len(self.dot_imports) == 1:  # several: ambiguous
+            return next(iter(self.dot_imports)), self.f.text(node)
+        return None
+
+    @staticmethod
+    def _scope(node) -> int:
+        func = GoFile.enclosing_function(node)
+        return func.start_byte if func is not None else -1
+
+    def _bind(self, found: dict, ident, kind: str, value) -> None:
+        if ident.type == "identifier" and self.f.text(ident) != "_":
+            found.setdefault((self._scope(ident), self.f.text(ident)), []).append((kind, value))
+
+    def _collect_bindings(self, found: dict) -> None:
+        f = self.f
+        for m in f.matches(GO_BINDINGS):
+            left, right = _named(m["left"]), _named(m["right"])
+            for i, ident in enumerate(left):
+                if len(right) == len(left):
+                    self._bind(found, ident, "value", right[i])
+                elif len(right) == 1 and i == 0:  # req, err := http.NewRequest(...)
+                    self._bind(found, ident, "value", right[0])
+                else:
+                    self._bind(found, ident, "value", None)
+        for spec in f.captures(GO_VAR_SPECS).get("spec", []):
+            names = spec.children_by_field_name("name")
+            value = spec.child_by_field_name("value")
+            values = _named(value) if value is not None else []
+            for i, ident in enumerate(names):
+                if values:
+                    self._bind(found, ident, "value", values[i] if len(values) == len(names) else None)
+                else:
+                    self._bind(found, ident, "type", spec.child_by_field_name("type"))
+
+    def _handler_inputs(self) -> set[tuple[int, str]]:
+        """Names handed to a handler as its request: `h.ServeHTTP(w, req)`, echo `e.NewContext(req, rec)`."""
+        found = set()
+        for m in self.f.matches(GO_METHOD_CALLS):
+            method, args = self.f.text(m["method"]), _named(m["args"])
+            arg = None
+            if method == "ServeHTTP" and len(args) == 2:
+                arg = args[1]
+            elif method == "NewContext" and len(args) == 2:
+                arg = args[0]
+            elif method == "Init" and args:  # fasthttp RequestCtx.Init(&req, addr, logger)
+                arg = args[0]
+            arg = _strip(arg)
+            if arg is not None and arg.type == "unary_expression":
+                arg = arg.child_by_field_name("operand")
+            if arg is not None and arg.type == "identifier":
+                found.add((self._scope(arg), self.f.text(arg)))
+        return found
+
+    def _returned(self) -> set[tuple[int, str]]:
+        """Names a function returns: `return r, nil`."""
+        found = set()
+        for ret in self.f.captures("(return_statement (expression_list) @values)").get("values", []):
+            for value in _named(ret):
+                value = _strip(value)
+                if value is not None and value.type == "identifier":
+                    found.add((self._scope(value), self.f.text(value)))
+        return found
+
+    def lookup(self, ident):
+        """Where a name used at `ident` comes from: ("param", func, type), ("local", func, bindings) or None."""
+        name = self.f.text(ident)
+        func = GoFile.enclosing_function(ident)
+        while func is not None:
+            params = func.child_by_field_name("parameters")
+            for decl in _named(params):
+                if decl.type in ("parameter_declaration", "variadic_parameter_declaration"):
+                    if any(self.f.text(n) == name for n in decl.children_by_field_name("name")):
+                        return "param", func, decl.child_by_field_name("type")
+            local = self.bindings.get((func.start_byte, name))
+            if local:
+                return "local", func, local
+            func = GoFile.enclosing_function(func)
+        return None
+
+    # ---- net/http requests ---------------------------------------------------------------
+    def outgoing(self, expr, depth: int = 0) -> bool:
+        """Is `expr` an outgoing *http.Request this code builds and sends?"""
+        expr = _strip(expr)
+        if expr is None or depth > 4:
+            return False
+        if expr.type == "identifier":
+            found = self.lookup(expr)
+            if found is None:
+                return False
+            kind, func, data = found
+            if kind == "param":
+                return self._roundtrip_request(func, data)
+            key = (func.start_byte, self.f.text(expr))
+            if key in self.handler_inputs:
+                return False
+            kinds = {self._outgoing_value(v, depth + 1) for k, v in data if k == "value"}
+            # A request built field by field and returned may be a server adapter's incoming request (net/http/cgi).
+            return "sent" in kinds or ("built" in kinds and key not in self.returned)
+        if expr.type == "selector_expression" and self.f.text(expr.child_by_field_name("field")) == "Out":
+            operand = _strip(expr.child_by_field_name("operand"))  # Rewrite: func(pr *httputil.ProxyRequest)
+            if operand is not None and operand.type == "identifier":
+                found = self.lookup(operand)
+                return found is not None and found[0] == "param" and self.member(found[2]) == (HTTPUTIL, "ProxyRequest")
+        return False
+
+    def _roundtrip_request(self, func, param_type) -> bool:
+        return (
+            func.type == "method_declaration"
+            and self.f.function_name(func) == "RoundTrip"
+            and self.member(param_type) == (NET_HTTP, "Request")
+        )
+
+    def _outgoing_value(self, value, depth: int) -> str | None:
+        """'sent' for a client request constructor, 'built' for a request assembled by hand or cloned."""
+        value = _strip(value)
+        if value is None:
+            return None
+        if value.type == "unary_expression" and self.f.text(value.child_by_field_name("operator")) == "&":
+            value = _strip(value.child_by_field_name("operand"))
+        if value.type == "composite_literal":
+            return "built" if self.member(value.child_by_field_name("type")) == (NET_HTTP, "Request") else None
+        if value.type != "call_expression":
+            return None
+        func = value.child_by_field_name("function")
+        args = self.f.call_args(value)
+        if self.member(func) in ((NET_HTTP, "NewRequest"), (NET_HTTP, "NewRequestWithContext")):
+            return "sent"
+        if func.type == "identifier" and self.f.text(func) == "new" and len(args) == 1:
+            return "built" if self.member(args[0]) == (NET_HTTP, "Request") else None
+        if func.type == "selector_expression" and len(args) == 1 and not self.f.package_of(func.child_by_field_name("operand")):
+            method = self.f.text(func.child_by_field_name("field"))  # a method, not `proto.Clone(m)`
+            if method == "Clone":
+                return "built"
+            if method == "WithContext" and self.outgoing(func.child_by_field_name("operand"), depth + 1):
+                return "sent"
+        return None
+
+    # ---- fasthttp requests ---------------------------------------------------------------
+    def fasthttp_request(self, expr) -> bool:
+        expr = _strip(expr)
+        if expr is None or expr.type != "identifier":
+            return False
+        found = self.lookup(expr)
+        if found is None or found[0] != "local":
+            return False
+        _, func, data = found
+        if (func.start_byte, self.f.text(expr)) in self.handler_inputs:
+            return False
+        for kind, value in data:
+            if kind == "type" and self.member(value) == (FASTHTTP, "Request"):
+                return True
+            value = _strip(value) if kind == "value" else None
+            if value is None:
+                continue
+            if value.type == "unary_expression":
+                value = _strip(value.child_by_field_name("operand"))
+            if value.type == "composite_literal" and self.member(value.child_by_field_name("type")) == (FASTHTTP, "Request"):
+                return True
+            if value.type == "call_expression":
+                callee = value.child_by_field_name("function")
+                if self.member(callee) == (FASTHTTP, "AcquireRequest"):
+                    return True
+                args = self.f.call_args(value)
+                if self.f.text(callee) == "new" and len(args) == 1 and self.member(args[0]) == (FASTHTTP, "Request"):
+                    return True
+        return False
+
+
+def _go_true(f: GoFile, node) -> bool:
+    node = _strip(node)
+    if node is not None and node.type == "identifier" and f.text(node) in f.constants:
+        node = _strip(f.constants[f.text(node)])
+    return f.bool_value(node) is True
+
+
+def _go_close_value(f: GoFile, value) -> bool:
+    """`"close"`, or a `[]string{"close"}` literal."""
+    value = _strip(value)
+    if has_close_token(f.string_value(value)):
+        return True
+    if value is not None and value.type == "composite_literal":
+        return any(has_close_token(f.string_value(_strip(e))) for e in _named(value.child_by_field_name("body")))
+    return False
+
+
+def _go_keyed(f: GoFile, body):
+    """(keyed_element, key text, value node) of a literal's body."""
+    for element in _named(body):
+        if element.type == "keyed_element" and element.named_child_count >= 2:
+            yield element, f.text(_strip(element.named_children[0])), _strip(element.named_children[-1])
+
+
+def _go_request_header(g: _Go, recv) -> str | None:
+    """'net' for an outgoing `req.Header`, 'fast' for a fasthttp client request's `req.Header`."""
+    recv = _strip(recv)
+    if recv is None or recv.type != "selector_expression" or g.f.text(recv.child_by_field_name("field")) != "Header":
+        return None
+    owner = recv.child_by_field_name("operand")
+    if g.outgoing(owner):
+        return "net"
+    if g.fasthttp_request(owner):
+        return "fast"
+    return None
+
+
+@RULE.go("disablekeepalives", "connection&close", "close&request&true", "close&clone&true")
+def check_go(f: GoFile) -> Iterator[Hit]:
+    g = _Go(f)
+    uses_resty = any(import_base(p).startswith(RESTY) for p in f.imports.values())
+
+    for m in f.matches(GO_LITERALS):
+        kind = g.member(m["type"])
+        for element, key, value in _go_keyed(f, m["body"]):
+            if kind == (NET_HTTP, "Transport") and key == "DisableKeepAlives" and _go_true(f, value):
+                yield f.report(element)
+            elif kind == (NET_HTTP, "Request") and key == "Close" and _go_true(f, value):
+                if _literal_outgoing(g, m["lit"]):
+                    yield f.report(element)
+
+    for m in f.matches(GO_ASSIGNS):
+        left, right = _named(m["left"]), _named(m["right"])
+        if len(left) != len(right):
+            continue
+        for target, value in zip(left, right):
+            if target.type == "selector_expression":
+                field = f.text(target.child_by_field_name("field"))
+                operand = target.child_by_field_name("operand")
+                if field == "DisableKeepAlives" and _go_true(f, value):
+                    yield f.report(m["assign"])
+                elif field == "Close" and _go_true(f, value) and g.outgoing(operand):
+                    yield f.report(m["assign"])
+            elif target.type == "index_expression" and len(left) == 1:  # req.Header["Connection"] = []string{"close"}
+                if (
+                    is_connection(f.string_value(target.child_by_field_name("index")))
+                    and _go_close_value(f, value)
+                    and _go_request_header(g, target.child_by_field_name("operand"))
+                ):
+                    yield f.report(m["assign"])
+
+    for m in f.matches(GO_METHOD_CALLS):
+        method, args, recv = f.text(m["method"]), f.call_args(m["call"]), m["recv"]
+        header_pair = len(args) == 2 and is_connection(f.string_value(args[0])) and has_close_token(f.string_value(args[1]))
+        if method in ("Set", "Add") and header_pair and _go_request_header(g, recv):
+            yield f.report(m["call"])
+        elif method == "SetConnectionClose" and not args:
+            if g.fasthttp_request(recv) or _go_request_header(g, recv) == "fast":
+                yield f.report(m["call"])
+        elif uses_resty and method in ("SetHeader", "SetHeaderVerbatim") and header_pair:
+            yield f.report(m["call"])
+        elif uses_resty and method == "SetCloseConnection" and len(args) == 1 and _go_true(f, args[0]):
+            yield f.report(m["call"])
+        elif uses_resty and method == "SetHeaders" and len(args) == 1 and _strip(args[0]).type == "composite_literal":
+            for element, _, value in _go_keyed(f, _strip(args[0]).child_by_field_name("body")):
+                key = _strip(element.named_children[0])
+                if is_connection(f.string_value(key)) and has_close_token(f.string_value(value)):
+                    yield f.report(element)
+
+
+def _literal_outgoing(g: _Go, literal) -> bool:
+    """`&http.Request{..., Close: true}` is outgoing unless it is handed to a handler as its request."""
+    node = literal.parent
+    while node is not None and node.type in ("unary_expression", "parenthesized_expression"):
+        node = node.parent
+    if node is not None and node.type == "argument_list":
+        func = node.parent.child_by_field_name("function") if node.parent is not None else None
+        method = g.f.text(func.child_by_field_name("field")) if func is not None and func.type == "selector_expression" else ""
+        return method not in ("ServeHTTP", "NewContext")
+    if node is not None and node.type == "expression_list" and node.parent is not None and node.parent.type == "return_statement":
+        return False
+    if node is not None and node.type == "expression_list" and node.parent is not None:
+        decl = node.parent
+        if decl.type in ("short_var_declaration", "assignment_statement", "var_spec") and node in (
+            decl.child_by_field_name("right"), decl.child_by_field_name("value")
+        ):
+            if decl.type == "var_spec":
+                left = decl.children_by_field_name("name")
+            else:
+                left = _named(decl.child_by_field_name("left"))
+            index = _named(node).index(next(c for c in _named(node) if c.start_byte <= literal.start_byte < c.end_byte))
+            ident = left[index] if index < len(left) else None
+            if ident is not None and ident.type == "identifier":
+                return (g._scope(ident), g.f.text(ident)) not in g.handler_inputs
+    return True
+
+
+# ---- Python --------------------------------------------------------------------------------
+
+PY_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request", "stream")
+PY_MODULE_CALLS = (
+    {f"requests.{v}" for v in PY_VERBS if v != "stream"}
+    | {f"requests.api.{v}" for v in PY_VERBS if v != "stream"}
+    | {f"httpx.{v}" for v in PY_VERBS}
+    | {"urllib3.request", "aiohttp.request", "requests.Request", "httpx.Request"}
+)
+PY_CLIENT_CTORS = {
+    "httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession", "aiohttp.client.ClientSession",
+    "urllib3.PoolManager", "urllib3.ProxyManager", "urllib3.HTTPConnectionPool", "urllib3.HTTPSConnectionPool",
+    "urllib3.connection_from_url", "urllib3.proxy_from_url",
+}
+PY_CONNECTIONS = {"http.client.HTTPConnection", "http.client.HTTPSConnection"}
+PY_CLIENT_METHODS = PY_VERBS + ("urlopen", "request_encode_url", "request_encode_body", "ws_connect")
+PY_TEST_CLIENTS = ("test_client", "asgi_client", "TestClient", "testclient")
+PY_TEST_CLIENT_FACTORIES = ("django.test.Client", "django.test.AsyncClient", "django.test.client.Client",
+                            "werkzeug.test.Client", "flask.testing.FlaskClient")
+
+
+def _py_test_client(f: PythonFile, obj: cst.BaseExpression) -> bool:
+    """An in-process test client (no socket): Flask/Sanic `app.test_client()`, Starlette `TestClient`, Django's."""
+    value = f.resolve(obj) if isinstance(obj, cst.Name) else obj
+    if isinstance(value, cst.Call):
+        q = f.callee(value) or ""
+        if q in PY_TEST_CLIENT_FACTORIES or q.rsplit(".", 1)[-1] in PY_TEST_CLIENTS:
+            return True
+        if q in ("httpx.Client", "httpx.AsyncClient") and f.arg(value, "app") is not None:
+            return True
+        if q in ("httpx.Client", "httpx.AsyncClient") and f.arg(value, "transport") is not None:
+            transport = f.resolve(f.arg(value, "transport"))
+            return isinstance(transport, cst.Call) and (f.callee(transport) or "").endswith(("ASGITransport", "WSGITransport"))
+    name = dotted(obj) or ""
+    if name in ("self.client", "self.async_client", "cls.client") and any(
+        q.startswith("django.test") for q in f.imports.values()
+    ):
+        return True
+    if isinstance(obj, cst.Name) and not f.assigned_values(obj):  # a pytest fixture: def test_x(client)
+        func = f.enclosing_function(obj)
+        if func is not None and func.name.value.startswith("test") and name in ("client", "test_client", "app_client", "async_client"):
+            return True
+    return False
+
+
+def _py_client(f: PythonFile, obj: cst.BaseExpression) -> bool:
+    if _py_test_client(f, obj):
+        return False
+    value = f.resolve(obj) if isinstance(obj, cst.Name) else obj
+    if isinstance(value, cst.Await):
+        value = value.expression
+    if isinstance(value, cst.Call) and f.callee(value) in PY_CLIENT_CTORS | PY_CONNECTIONS:
+        return True
+    return py_side(f, obj) == "client"
+
+
+def _py_headers_entry(f: PythonFile, call: cst.Call, position: int | None = None):
+    return py_connection_close_entry(f, f.arg(call, "headers", position))
+
+
+def _py_zero(f: PythonFile, call: cst.Call, keyword: str) -> cst.Arg | None:
+    for a in call.args:
+        if a.keyword is not None and a.keyword.value == keyword and f.number_value(a.value) == 0:
+            return a
+    return None
+
+
+def _py_kwarg(call: cst.Call, keyword: str) -> cst.Arg | None:
+    return next((a for a in call.args if a.keyword is not None and a.keyword.value == keyword), None)
+
+
+def _py_session_headers(f: PythonFile, expr: cst.BaseExpression) -> bool:
+    """`session.headers` of a client (requests/httpx/aiohttp)."""
+    return isinstance(expr, cst.Attribute) and expr.attr.value == "headers" and _py_client(f, expr.value)
+
+
+def _py_expected_to_fail(f: PythonFile, node: cst.CSTNode) -> bool:
+    """Inside `with pytest.raises(...)` / `self.assertRaises(...)`: a call the test expects to be rejected."""
+    for anc in f.ancestors(node):
+        if isinstance(anc, cst.With):
+            for item in anc.items:
+                if isinstance(item.item, cst.Call):
+                    q = f.callee(item.item) or ""
+                    if q == "pytest.raises" or q.rsplit(".", 1)[-1] in ("assertRaises", "assertRaisesRegex"):
+                        return True
+    return False
+
+
+@RULE.python("connection&close", "force_close", "keepalive_")
+def check_python(f: PythonFile) -> Iterator[Hit]:
+    seen: set[int] = set()
+    for node in _python_nodes(f):
+        if id(node) not in seen and not _py_expected_to_fail(f, node):
+            seen.add(id(node))
+            yield f.report(node)
+
+
+def _python_nodes(f: PythonFile) -> Iterator[cst.CSTNode]:
+    for call in f.nodes(cst.Call):
+        callee = f.callee(call) or ""
+        func = call.func
+        if callee in PY_MODULE_CALLS:
+            entry = _py_headers_entry(f, call)
+            if entry is not None:
+                yield entry
+            continue
+        if callee in PY_CLIENT_CTORS or callee in ("requests.Session", "requests.session"):
+            if not _py_test_client(f, call):
+                entry = _py_headers_entry(f, call)
+                if entry is not None:
+                    yield entry
+            continue
+        if callee.startswith("aiohttp.") and callee.endswith("Connector"):
+            force = _py_kwarg(call, "force_close")
+            if force is not None and f.bool_value(force.value) is True:
+                yield force
+            zero = _py_zero(f, call, "keepalive_timeout")
+            if zero is not None:
+                yield zero
+            continue
+        if callee == "httpx.Limits":
+            for keyword in ("max_keepalive_connections", "keepalive_expiry"):
+                zero = _py_zero(f, call, keyword)
+                if zero is not None:
+                    yield zero
+            continue
+        if not isinstance(func, cst.Attribute):
+            continue
+        method, owner = func.attr.value, func.value
+        if method in PY_CLIENT_METHODS:
+            # http.client and urllib3 take headers as the 4th positional: request(method, url, body, headers)
+            entry = _py_headers_entry(f, call, 3 if method in ("request", "urlopen") else None)
+            if entry is not None and _py_client(f, owner):
+                yield entry
+        elif method == "putheader" and py_side(f, owner) not in ("server", "request"):
+            name, value = f.arg(call, None, 0), f.arg(call, None, 1)
+            if is_connection(f.string_value(name)) and has_close_token(f.string_value(value)):
+                yield call
+        elif method in ("update", "setdefault", "__setitem__") and isinstance(owner, cst.Attribute) and (
+            owner.attr.value == "headers" and _py_session_headers(f, owner)
+        ):
+            if method == "update":
+                entry = py_connection_close_entry(f, f.arg(call, None, 0))
+                if entry is None:
+                    entry = next(
+                        (a for a in call.args if a.keyword is not None and is_connection(a.keyword.value)
+                         and has_close_token(f.string_value(a.value))),
+                        None,
+                    )
+                if entry is not None:
+                    yield entry
+            elif is_connection(f.string_value(f.arg(call, None, 0))) and has_close_token(f.string_value(f.arg(call, None, 1))):
+                yield call
+
+    for assign in f.nodes(cst.Assign):
+        for target in assign.targets:
+            node = target.target
+            if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+                key = node.slice[0].slice.value
+                if (
+                    is_connection(f.string_value(key))
+                    and has_close_token(f.string_value(assign.value))
+                    and _py_session_headers(f, node.value)
+                ):
+                    yield assign
+            elif _py_session_headers(f, node):  # session.headers = {"Connection": "close"}
+                entry = py_connection_close_entry(f, assign.value)
+                if entry is not None:
+                    yield entry
+
