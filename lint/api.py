@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import traceback
 from dataclasses import dataclass, field
 
@@ -26,6 +27,7 @@ class Plan:
     root: str = ""
     prefilter: bool = True
     known_codes: frozenset[str] = field(default_factory=frozenset)
+    test_exempt_codes: frozenset[str] = frozenset()  # not reported in test files
 
 
 @dataclass
@@ -48,7 +50,21 @@ def make_plan(config: Config, *, prefilter: bool = True) -> Plan:
         (pathspec.GitIgnoreSpec.from_lines([pattern]), frozenset(c for c in rules if any(c.startswith(p) for p in codes)))
         for pattern, codes in config.per_file_ignores
     )
-    return Plan(by_language, ignores, str(config.root), prefilter, frozenset(rules))
+    if config.ignore_tests is None:
+        exempt = frozenset(c for c, r in rules.items() if r.tests_exempt)
+    elif isinstance(config.ignore_tests, bool):
+        exempt = frozenset(rules) - {SYNTAX_ERROR.code} if config.ignore_tests else frozenset()
+    else:
+        exempt = frozenset(c for c in rules if any(c.startswith(p) for p in config.ignore_tests))
+    return Plan(by_language, ignores, str(config.root), prefilter, frozenset(rules), exempt)
+
+
+TEST_FILE = re.compile(r"(^|/)(tests?|testing)/|(^|/)(test_[^/]*|[^/]*_test|conftest)\.pyi?$|_test\.go$")
+
+
+def is_test_file(path: str) -> bool:
+    """Go `_test.go`; Python `test_*.py`, `*_test.py`, `conftest.py`, or anything under `tests/`."""
+    return TEST_FILE.search(path) is not None
 
 
 def run(paths: list[str], config: Config, *, prefilter: bool = True) -> Report:
@@ -100,7 +116,10 @@ def rules_for(data: bytes, rules: tuple[Rule, ...], language: str, prefilter: bo
 def lint_source(display: str, language: str, data: bytes, plan: Plan) -> FileResult:
     """Lint one file's bytes as `language`; `display` is the path findings carry."""
     result = FileResult()
-    rules = rules_for(data, plan.rules.get(language, ()), language, plan.prefilter)
+    rules = plan.rules.get(language, ())
+    if plan.test_exempt_codes and is_test_file(display):
+        rules = tuple(r for r in rules if r.code not in plan.test_exempt_codes)
+    rules = rules_for(data, rules, language, plan.prefilter)
     if not rules:
         return result
     if b"\x00" in data:

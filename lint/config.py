@@ -35,6 +35,7 @@ class Config:
     extend_exclude: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     respect_gitignore: bool = True
+    ignore_tests: bool | tuple[str, ...] | None = None  # None: each rule's default (client rules skip tests)
 
     def enabled_codes(self, known: Iterable[str]) -> frozenset[str]:
         chosen = self.select + self.extend_select
@@ -141,6 +142,13 @@ def from_table(table: dict, known: tuple[str, ...], *, root: Path, source: Path 
                 sub = f"{key}.{pattern!r}"
                 pairs.append((pattern, validate_codes(_str_list(codes, where(sub)), known, where(sub))))
             changes["per_file_ignores"] = tuple(pairs)
+        elif key == "ignore-tests":
+            if isinstance(value, bool):
+                changes["ignore_tests"] = value
+            elif isinstance(value, list):
+                changes["ignore_tests"] = validate_codes(_str_list(value, where(key)), known, where(key))
+            else:
+                raise ConfigError(f"{where(key)}: expected true, false or a list of rule codes")
         elif key == "respect-gitignore":
             if not isinstance(value, bool):
                 raise ConfigError(f"{where(key)}: expected true or false")

@@ -35,6 +35,7 @@ class Rule:
     checkers: dict[str, Checker] = field(default_factory=dict)
     needs: dict[str, tuple[bytes, ...]] = field(default_factory=dict)
     module: str = ""
+    tests_exempt: bool = False  # skipped in test files unless `ignore-tests = false` (client-side rules)
 
     def __post_init__(self) -> None:
         if not CODE_RE.match(self.code):

@@ -83,12 +83,15 @@ GO_METHOD_CALLS = """
 """
 
 
+WRAPPERS = ("parenthesized_expression", "literal_element")
+
+
 def _named(node) -> list:
     return [c for c in node.named_children if c.type != "comment"] if node is not None else []
 
 
 def _strip(node):
-    while node is not None and node.type in ("parenthesized_expression", "literal_element") and node.named_child_count == 1:
+    while node is not None and node.type in WRAPPERS and node.named_child_count == 1:
         node = node.named_children[0]
     return node
 
@@ -261,8 +264,9 @@ class _Go:
             return "sent"
         if func.type == "identifier" and self.f.text(func) == "new" and len(args) == 1:
             return "built" if self.member(args[0]) == (NET_HTTP, "Request") else None
-        if func.type == "selector_expression" and len(args) == 1 and not self.f.package_of(func.child_by_field_name("operand")):
-            method = self.f.text(func.child_by_field_name("field"))  # a method, not `proto.Clone(m)`
+        operand = func.child_by_field_name("operand") if func.type == "selector_expression" else None
+        if operand is not None and len(args) == 1 and not self.f.package_of(operand):  # not `proto.Clone(m)`
+            method = self.f.text(func.child_by_field_name("field"))
             if method == "Clone":
                 return "built"
             if method == "WithContext" and self.outgoing(func.child_by_field_name("operand"), depth + 1):
@@ -288,8 +292,9 @@ class _Go:
                 continue
             if value.type == "unary_expression":
                 value = _strip(value.child_by_field_name("operand"))
-            if value.type == "composite_literal" and self.member(value.child_by_field_name("type")) == (FASTHTTP, "Request"):
-                return True
+            if value.type == "composite_literal":
+                if self.member(value.child_by_field_name("type")) == (FASTHTTP, "Request"):
+                    return True
             if value.type == "call_expression":
                 callee = value.child_by_field_name("function")
                 if self.member(callee) == (FASTHTTP, "AcquireRequest"):
@@ -373,7 +378,9 @@ def check_go(f: GoFile) -> Iterator[Hit]:
 
     for m in f.matches(GO_METHOD_CALLS):
         method, args, recv = f.text(m["method"]), f.call_args(m["call"]), m["recv"]
-        header_pair = len(args) == 2 and is_connection(f.string_value(args[0])) and has_close_token(f.string_value(args[1]))
+        header_pair = (
+            len(args) == 2 and is_connection(f.string_value(args[0])) and has_close_token(f.string_value(args[1]))
+        )
         if method in ("Set", "Add") and header_pair and _go_request_header(g, recv):
             yield f.report(m["call"])
         elif method == "SetConnectionClose" and not args:
@@ -391,29 +398,32 @@ def check_go(f: GoFile) -> Iterator[Hit]:
 
 
 def _literal_outgoing(g: _Go, literal) -> bool:
-    """`&http.Request{..., Close: true}` is outgoing unless it is handed to a handler as its request."""
-    node = literal.parent
+    """`&http.Request{..., Close: true}` is outgoing unless it is returned or handed to a handler as its request."""
+    child, node = literal, literal.parent
     while node is not None and node.type in ("unary_expression", "parenthesized_expression"):
-        node = node.parent
-    if node is not None and node.type == "argument_list":
-        func = node.parent.child_by_field_name("function") if node.parent is not None else None
-        method = g.f.text(func.child_by_field_name("field")) if func is not None and func.type == "selector_expression" else ""
-        return method not in ("ServeHTTP", "NewContext")
-    if node is not None and node.type == "expression_list" and node.parent is not None and node.parent.type == "return_statement":
+        child, node = node, node.parent
+    if node is None:
         return False
-    if node is not None and node.type == "expression_list" and node.parent is not None:
-        decl = node.parent
-        if decl.type in ("short_var_declaration", "assignment_statement", "var_spec") and node in (
-            decl.child_by_field_name("right"), decl.child_by_field_name("value")
-        ):
-            if decl.type == "var_spec":
-                left = decl.children_by_field_name("name")
-            else:
-                left = _named(decl.child_by_field_name("left"))
-            index = _named(node).index(next(c for c in _named(node) if c.start_byte <= literal.start_byte < c.end_byte))
-            ident = left[index] if index < len(left) else None
-            if ident is not None and ident.type == "identifier":
-                return (g._scope(ident), g.f.text(ident)) not in g.handler_inputs
+    if node.type == "argument_list":
+        func = node.parent.child_by_field_name("function") if node.parent is not None else None
+        is_method = func is not None and func.type == "selector_expression"
+        return not is_method or g.f.text(func.child_by_field_name("field")) not in ("ServeHTTP", "NewContext")
+    decl = node.parent if node.type == "expression_list" else None
+    if decl is None:
+        return True
+    if decl.type == "return_statement":
+        return False
+    if decl.type == "var_spec" and node == decl.child_by_field_name("value"):
+        names = decl.children_by_field_name("name")
+    elif decl.type in ("short_var_declaration", "assignment_statement") and node == decl.child_by_field_name("right"):
+        names = _named(decl.child_by_field_name("left"))
+    else:
+        return True
+    values = _named(node)
+    index = values.index(child) if child in values else -1
+    if 0 <= index < len(names) and names[index].type == "identifier":
+        key = (g._scope(names[index]), g.f.text(names[index]))
+        return key not in g.handler_inputs and key not in g.returned
     return True
 
 
@@ -434,6 +444,7 @@ PY_CLIENT_CTORS = {
 PY_CONNECTIONS = {"http.client.HTTPConnection", "http.client.HTTPSConnection"}
 PY_CLIENT_METHODS = PY_VERBS + ("urlopen", "request_encode_url", "request_encode_body", "ws_connect")
 PY_TEST_CLIENTS = ("test_client", "asgi_client", "TestClient", "testclient")
+PY_TEST_CLIENT_FIXTURES = ("client", "test_client", "app_client", "async_client")
 PY_TEST_CLIENT_FACTORIES = ("django.test.Client", "django.test.AsyncClient", "django.test.client.Client",
                             "werkzeug.test.Client", "flask.testing.FlaskClient")
 
@@ -449,7 +460,8 @@ def _py_test_client(f: PythonFile, obj: cst.BaseExpression) -> bool:
             return True
         if q in ("httpx.Client", "httpx.AsyncClient") and f.arg(value, "transport") is not None:
             transport = f.resolve(f.arg(value, "transport"))
-            return isinstance(transport, cst.Call) and (f.callee(transport) or "").endswith(("ASGITransport", "WSGITransport"))
+            in_process = ("ASGITransport", "WSGITransport")
+            return isinstance(transport, cst.Call) and (f.callee(transport) or "").endswith(in_process)
     name = dotted(obj) or ""
     if name in ("self.client", "self.async_client", "cls.client") and any(
         q.startswith("django.test") for q in f.imports.values()
@@ -457,7 +469,7 @@ def _py_test_client(f: PythonFile, obj: cst.BaseExpression) -> bool:
         return True
     if isinstance(obj, cst.Name) and not f.assigned_values(obj):  # a pytest fixture: def test_x(client)
         func = f.enclosing_function(obj)
-        if func is not None and func.name.value.startswith("test") and name in ("client", "test_client", "app_client", "async_client"):
+        if func is not None and func.name.value.startswith("test") and name in PY_TEST_CLIENT_FIXTURES:
             return True
     return False
 
@@ -568,8 +580,10 @@ def _python_nodes(f: PythonFile) -> Iterator[cst.CSTNode]:
                     )
                 if entry is not None:
                     yield entry
-            elif is_connection(f.string_value(f.arg(call, None, 0))) and has_close_token(f.string_value(f.arg(call, None, 1))):
-                yield call
+            else:
+                name, value = f.arg(call, None, 0), f.arg(call, None, 1)
+                if is_connection(f.string_value(name)) and has_close_token(f.string_value(value)):
+                    yield call
 
     for assign in f.nodes(cst.Assign):
         for target in assign.targets:

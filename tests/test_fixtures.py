@@ -22,7 +22,8 @@ FIXTURE_FILES = sorted(
 
 def lint(path: Path, code: str, prefilter: bool = True):
     plan = api.make_plan(Config(root=FIXTURES, select=(code,)), prefilter=prefilter)
-    result = api.lint_source(str(path), language_of(path.name), path.read_bytes(), plan)
+    display = path.relative_to(FIXTURES).as_posix()
+    result = api.lint_source(display, language_of(path.name), path.read_bytes(), plan)
     assert not result.errors, result.errors
     return {(f.line, f.code) for f in result.findings}
 

@@ -165,7 +165,7 @@ class GoFile:
         return None
 
     def _collect_constants(self) -> dict[str, tree_sitter.Node]:
-        """Names declared once with `const` (any scope) or a top-level `var` bound to a literal."""
+        """Names declared once with `const`, or a top-level `var` bound to a value and never reassigned."""
         found: dict[str, list[tree_sitter.Node]] = {}
         query = """
         (const_spec name: (identifier) @name value: (expression_list . (_) @value))
@@ -173,6 +173,15 @@ class GoFile:
         """
         for m in self.matches(query):
             found.setdefault(self.text(m["name"]), []).append(m["value"])
+        if found:
+            mutated = """
+            (assignment_statement left: (expression_list (identifier) @name))
+            (inc_statement (identifier) @name)
+            (dec_statement (identifier) @name)
+            (unary_expression operator: "&" operand: (identifier) @name)
+            """
+            for node in self.captures(mutated).get("name", []):
+                found.pop(self.text(node), None)
         return {name: vals[0] for name, vals in found.items() if len(vals) == 1}
 
     def string_value(self, node: tree_sitter.Node | None, _depth: int = 0) -> str | None:
@@ -202,7 +211,7 @@ class GoFile:
                     return canonical_header_key(inner) if inner is not None else None
         return None
 
-    def bool_value(self, node: tree_sitter.Node | None) -> bool | None:
+    def bool_value(self, node: tree_sitter.Node | None, _depth: int = 0) -> bool | None:
         if node is None:
             return None
         if node.type == "true":
@@ -210,7 +219,13 @@ class GoFile:
         if node.type == "false":
             return False
         if node.type == "parenthesized_expression" and node.named_child_count == 1:
-            return self.bool_value(node.named_children[0])
+            return self.bool_value(node.named_children[0], _depth + 1)
+        if node.type == "identifier" and _depth < 5:
+            value = self.constants.get(self.text(node))
+            return self.bool_value(value, _depth + 1) if value is not None else None
+        if node.type == "unary_expression" and self.text(node.child_by_field_name("operator")) == "!":
+            inner = self.bool_value(node.child_by_field_name("operand"), _depth + 1)
+            return (not inner) if inner is not None else None
         return None
 
     def int_value(self, node: tree_sitter.Node | None) -> int | None:

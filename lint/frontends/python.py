@@ -279,9 +279,13 @@ class PythonFile:
             return self.string_value(expr.args[0].value, _depth + 1)
         return None
 
-    def bool_value(self, expr: cst.BaseExpression | None) -> bool | None:
-        if isinstance(expr, cst.Name) and expr.value in ("True", "False"):
-            return expr.value == "True"
+    def bool_value(self, expr: cst.BaseExpression | None, _depth: int = 0) -> bool | None:
+        """True/False, followed through module constants."""
+        if isinstance(expr, cst.Name):
+            if expr.value in ("True", "False"):
+                return expr.value == "True"
+            if expr.value in self.constants and _depth < 5:
+                return self.bool_value(self.constants[expr.value], _depth + 1)
         return None
 
     def number_value(self, expr: cst.BaseExpression | None) -> float | None:
