@@ -58,6 +58,7 @@ RULE = Rule(
     __doc__,
     "Client closes the connection after every request, so each request pays a new TCP/TLS handshake and the "
     "client host piles up TIME_WAIT sockets; remove the setting and reuse one client/transport.",
+    tests_exempt=True,
 )
 
 # ---- Go ------------------------------------------------------------------------------------
