@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import traceback
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pathspec
 
 from . import suppress
 from .config import Config
+from . import cache
+from .cache import Cache
 from .discovery import SourceFile, discover
 from .findings import Finding, Hit, Notice, Report, Severity
-from .registry import SYNTAX_ERROR, Rule, all_rules
+from .registry import SYNTAX_ERROR, Rule, all_rules, file_may_match
 
 UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -36,6 +42,7 @@ class FileResult:
     notices: list[Notice] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     parsed: bool = False
+    cache_key: str = ""
 
 
 def make_plan(config: Config, *, prefilter: bool = True) -> Plan:
@@ -67,7 +74,24 @@ def is_test_file(path: str) -> bool:
     return TEST_FILE.search(path) is not None
 
 
-def run(paths: list[str], config: Config, *, prefilter: bool = True) -> Report:
+def usable_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+POOL_THRESHOLD = 8  # fewer files to parse than this: lint in-process, no pool start-up cost
+
+
+def run(
+    paths: list[str],
+    config: Config,
+    *,
+    prefilter: bool = True,
+    jobs: int | None = None,
+    cache_dir: Path | None = None,
+) -> Report:
     """Lint `paths`; raises FileNotFoundError for a path that does not exist."""
     files, problems = discover(paths, config)
     plan = make_plan(config, prefilter=prefilter)
@@ -77,14 +101,90 @@ def run(paths: list[str], config: Config, *, prefilter: bool = True) -> Report:
             report.findings.append(_syntax_finding(problem.display, 1, 1, problem.reason))
         else:
             report.notices.append(Notice(problem.display, problem.reason))
+
+    store = Cache(cache_dir).open() if cache_dir is not None else None
+    if store is not None and store.warning:
+        report.notices.append(Notice(str(cache_dir), store.warning))
+    to_parse: list[SourceFile] = []
     for source in files:
-        result = lint_file(source, plan)
+        report.files_checked += 1
+        try:
+            data = _read(source.path)
+        except OSError as exc:
+            report.findings.append(_syntax_finding(source.display, 1, 1, f"cannot read: {exc.strerror or exc}"))
+            continue
+        rules = select_rules(source.display, source.language, data, plan)
+        if not rules:
+            continue
+        if store is not None:
+            cached = store.get(source.display, _cache_key(source.display, source.language, data, rules, plan))
+            if cached is not None:
+                report.findings.extend(cached[0])
+                report.notices.extend(cached[1])
+                continue
+        to_parse.append(source)
+
+    workers = min(jobs or usable_cores(), len(to_parse))
+    if workers <= 1 or len(to_parse) < POOL_THRESHOLD:
+        results = ((source, lint_file(source, plan)) for source in to_parse)
+    else:
+        results = _in_pool(to_parse, config, prefilter, workers)
+    for source, result in results:
         report.findings.extend(result.findings)
         report.notices.extend(result.notices)
         report.errors.extend(result.errors)
-        report.files_checked += 1
+        if store is not None and result.cache_key and not result.errors:
+            store.put(result.cache_key, result.findings, result.notices)
+    if store is not None:
+        store.close()
+        if store.warning:
+            report.notices.append(Notice(str(cache_dir), store.warning))
     report.sort()
     return report
+
+
+_worker_plan: Plan | None = None
+
+
+def _init_worker(config: Config, prefilter: bool) -> None:
+    global _worker_plan
+    _worker_plan = make_plan(config, prefilter=prefilter)
+
+
+def _lint_in_worker(source: SourceFile) -> FileResult:
+    assert _worker_plan is not None
+    return lint_file(source, _worker_plan)
+
+
+def _in_pool(files: list[SourceFile], config: Config, prefilter: bool, workers: int):
+    """Lint in worker processes, results in input order; a crashed worker is named, never hidden."""
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    remaining = list(files)
+    crashed_alone = False
+    while remaining:
+        pool_size = 1 if crashed_alone else workers
+        with ProcessPoolExecutor(pool_size, mp_context=context, initializer=_init_worker,
+                                 initargs=(config, prefilter)) as pool:
+            futures = [(source, pool.submit(_lint_in_worker, source)) for source in remaining]
+            done = 0
+            try:
+                for source, future in futures:
+                    yield source, future.result()
+                    done += 1
+            except BrokenProcessPool:
+                if crashed_alone or pool_size == 1:
+                    culprit = remaining[done]
+                    result = FileResult()
+                    result.errors.append(f"{culprit.display}: internal error: the worker process linting it crashed")
+                    yield culprit, result
+                    done += 1
+                crashed_alone = True  # retry the rest one at a time to name the file that kills a worker
+            remaining = remaining[done:]
+
+
+def _cache_key(display: str, language: str, data: bytes, rules: tuple[Rule, ...], plan: Plan) -> str:
+    return cache.key(display, language, data, tuple(r.code for r in rules), _ignored_codes(display, plan))
 
 
 def _syntax_finding(path: str, line: int, col: int, reason: str) -> Finding:
@@ -108,20 +208,25 @@ def rules_for(data: bytes, rules: tuple[Rule, ...], language: str, prefilter: bo
     return tuple(
         r
         for r in rules
-        if not r.needs.get(language)
-        or any(all(part in lowered for part in tok.split(b"&")) for tok in r.needs[language])
+        if not r.needs.get(language) or file_may_match(lowered, r.needs[language])
     )
+
+
+def select_rules(display: str, language: str, data: bytes, plan: Plan) -> tuple[Rule, ...]:
+    """The enabled rules for this file that its bytes could trigger."""
+    rules = plan.rules.get(language, ())
+    if plan.test_exempt_codes and is_test_file(display):
+        rules = tuple(r for r in rules if r.code not in plan.test_exempt_codes)
+    return rules_for(data, rules, language, plan.prefilter)
 
 
 def lint_source(display: str, language: str, data: bytes, plan: Plan) -> FileResult:
     """Lint one file's bytes as `language`; `display` is the path findings carry."""
     result = FileResult()
-    rules = plan.rules.get(language, ())
-    if plan.test_exempt_codes and is_test_file(display):
-        rules = tuple(r for r in rules if r.code not in plan.test_exempt_codes)
-    rules = rules_for(data, rules, language, plan.prefilter)
+    rules = select_rules(display, language, data, plan)
     if not rules:
         return result
+    result.cache_key = _cache_key(display, language, data, rules, plan)
     if b"\x00" in data:
         result.findings.append(_syntax_finding(display, 1, 1, "binary file (contains NUL bytes), not linted"))
         return result

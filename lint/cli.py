@@ -68,9 +68,14 @@ def _write_atomic(path: str, text: str) -> None:
 @click.option("--no-respect-gitignore", is_flag=True, help="Lint files that .gitignore files exclude.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
 @click.option("--explain", "explain", metavar="CODE", help="Print a rule's documentation and exit.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: the usable cores; small runs stay in one process).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the results cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
+              help="Where to keep the cache (default: .connlint_cache beside the config, else here).")
 @click.option("--no-prefilter", is_flag=True, hidden=True, help="Parse every file (for testing the prefilter).")
 def check(paths, fmt, output, select, extend_select, ignore, exclude, config_path, isolated,
-          no_respect_gitignore, exit_zero, explain, no_prefilter) -> None:
+          no_respect_gitignore, exit_zero, explain, jobs, no_cache, cache_dir, no_prefilter) -> None:
     """Lint PATHS (files or folders; default: the current folder)."""
     if explain:
         _explain(explain)
@@ -97,7 +102,10 @@ def check(paths, fmt, output, select, extend_select, ignore, exclude, config_pat
     from .reporters import render
 
     try:
-        report = run(list(paths) or ["."], cfg, prefilter=not no_prefilter)
+        from .cache import CACHE_DIR_NAME
+
+        cache_path = None if no_cache else Path(cache_dir) if cache_dir else Path(cfg.root) / CACHE_DIR_NAME
+        report = run(list(paths) or ["."], cfg, prefilter=not no_prefilter, jobs=jobs, cache_dir=cache_path)
     except FileNotFoundError as exc:
         _fail(f"{exc.args[0]}: no such file or folder")
 

@@ -22,9 +22,10 @@ Checker = Callable[..., Iterator[Hit]]
 class Rule:
     """A rule's metadata, documentation and one checker per language it covers.
 
-    `needs` lists lower-case byte strings of which a file must contain at least one for the
-    checker to be able to report anything: the prefilter skips parsing files that have none.
-    A token `a&b` needs both `a` and `b`.
+    `needs` lists tokens of which a file must match at least one for the checker to be able to
+    report anything: the prefilter skips parsing files that match none. A token is a substring
+    searched in the lower-cased file; `a&b` needs both parts; a part `re:PATTERN` is a regular
+    expression (searched in the lower-cased bytes).
     """
 
     code: str
@@ -33,7 +34,7 @@ class Rule:
     doc: str
     message: str
     checkers: dict[str, Checker] = field(default_factory=dict)
-    needs: dict[str, tuple[bytes, ...]] = field(default_factory=dict)
+    needs: dict[str, tuple[tuple[bytes | re.Pattern[bytes], ...], ...]] = field(default_factory=dict)
     module: str = ""
     tests_exempt: bool = False  # skipped in test files unless `ignore-tests = false` (client-side rules)
 
@@ -46,7 +47,7 @@ class Rule:
     def _register(self, language: str, needs: tuple[str, ...]) -> Callable[[Checker], Checker]:
         def decorate(fn: Checker) -> Checker:
             self.checkers[language] = fn
-            self.needs[language] = tuple(n.lower().encode() for n in needs)
+            self.needs[language] = tuple(tuple(_part(p) for p in token.split("&")) for token in needs)
             return fn
 
         return decorate
@@ -78,6 +79,26 @@ class Rule:
     @property
     def languages(self) -> tuple[str, ...]:
         return tuple(lang for lang in LANGUAGES if lang in self.checkers)
+
+
+def _part(text: str) -> bytes | re.Pattern[bytes]:
+    if text.startswith("re:"):
+        return re.compile(text[3:].encode())
+    return text.lower().encode()
+
+
+def file_may_match(lowered: bytes, tokens: tuple[tuple[bytes | re.Pattern[bytes], ...], ...]) -> bool:
+    """Whether lower-cased file bytes satisfy any of a rule's prefilter tokens."""
+    for parts in tokens:
+        for part in parts:
+            if isinstance(part, bytes):
+                if part not in lowered:
+                    break
+            elif part.search(lowered) is None:
+                break
+        else:
+            return True
+    return False
 
 
 SYNTAX_ERROR = Rule(

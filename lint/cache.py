@@ -1,0 +1,122 @@
+"""Per-file results keyed by content, path, connlint version and the rules that ran (like ruff's cache).
+
+One SQLite file under `.connlint_cache/`: safe under concurrent runs (SQLite locks), and a corrupt or
+unreadable cache is set aside and rebuilt, never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from dataclasses import asdict
+from pathlib import Path
+
+from . import __version__
+from .findings import Edit, Finding, Fix, Notice, Severity
+
+CACHE_DIR_NAME = ".connlint_cache"
+SCHEMA = 1
+
+
+def key(display: str, language: str, data: bytes, rule_codes: tuple[str, ...], skipped: frozenset[str]) -> str:
+    digest = hashlib.blake2b(digest_size=20)
+    for part in (__version__, str(SCHEMA), display, language, ",".join(rule_codes), ",".join(sorted(skipped))):
+        digest.update(part.encode("utf-8", "surrogateescape"))
+        digest.update(b"\0")
+    digest.update(data)
+    return digest.hexdigest()
+
+
+def encode(findings: list[Finding], notices: list[Notice]) -> str:
+    items = []
+    for f in findings:
+        item = asdict(f)
+        item.pop("path")
+        item["severity"] = f.severity.value
+        items.append(item)
+    return json.dumps({"findings": items, "notices": [[n.message, n.line, n.level] for n in notices]})
+
+
+def decode(display: str, blob: str) -> tuple[list[Finding], list[Notice]]:
+    data = json.loads(blob)
+    findings = []
+    for item in data["findings"]:
+        fix = item.pop("fix")
+        if fix is not None:
+            fix = Fix(fix["title"], tuple(Edit(**e) for e in fix["edits"]), fix["safe"])
+        item["severity"] = Severity(item["severity"])
+        findings.append(Finding(path=display, fix=fix, **item))
+    notices = [Notice(display, message, line, level) for message, line, level in data["notices"]]
+    return findings, notices
+
+
+class Cache:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.path = folder / "cache.sqlite3"
+        self.db: sqlite3.Connection | None = None
+        self.pending: list[tuple[str, str]] = []
+        self.warning: str | None = None
+
+    def open(self) -> "Cache":
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            ignore = self.folder / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# Created by connlint\n*\n", encoding="utf-8")
+            self.db = self._connect()
+        except (OSError, sqlite3.Error) as exc:
+            self.db = None
+            self.warning = f"cache disabled ({self.folder}): {exc}"
+        return self
+
+    def _connect(self) -> sqlite3.Connection:
+        for attempt in range(2):
+            db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, blob TEXT NOT NULL)")
+                db.execute("SELECT key FROM results LIMIT 1").fetchall()
+                return db
+            except sqlite3.DatabaseError:
+                db.close()
+                if attempt:
+                    raise
+                self._set_aside()
+        raise AssertionError("unreachable")
+
+    def _set_aside(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                os.replace(f"{self.path}{suffix}", f"{self.path}{suffix}.corrupt")
+            except OSError:
+                pass
+
+    def get(self, display: str, cache_key: str) -> tuple[list[Finding], list[Notice]] | None:
+        if self.db is None:
+            return None
+        try:
+            row = self.db.execute("SELECT blob FROM results WHERE key = ?", (cache_key,)).fetchone()
+            return decode(display, row[0]) if row else None
+        except (sqlite3.Error, ValueError, KeyError, TypeError):
+            return None
+
+    def put(self, cache_key: str, findings: list[Finding], notices: list[Notice]) -> None:
+        if self.db is not None:
+            self.pending.append((cache_key, encode(findings, notices)))
+
+    def close(self) -> None:
+        if self.db is None:
+            return
+        try:
+            if self.pending:
+                with self.db:
+                    self.db.execute("BEGIN")
+                    self.db.executemany("INSERT OR REPLACE INTO results (key, blob) VALUES (?, ?)", self.pending)
+        except sqlite3.Error as exc:
+            self.warning = f"cache not updated: {exc}"
+        finally:
+            self.db.close()
+            self.db = None
