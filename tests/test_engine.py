@@ -1,0 +1,104 @@
+"""Engine behaviour: cache, parallel workers, prefilter, fast start."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from connlint import api
+from connlint.config import Config
+from connlint.reporters import render
+
+from .conftest import FIXTURES, write
+from .test_cli import CLOSE_GO, CLOSE_PY, connlint
+
+
+def _run(root: Path, **kwargs):
+    return api.run([str(root)], Config(root=root), **kwargs)
+
+
+def test_warm_cache_parses_nothing(tmp_path, monkeypatch):
+    write(tmp_path, "src/main.go", CLOSE_GO)
+    write(tmp_path, "src/app.py", CLOSE_PY)
+    cache_dir = tmp_path / ".connlint_cache"
+    cold = _run(tmp_path / "src", cache_dir=cache_dir)
+    assert (cache_dir / ".gitignore").read_text().endswith("*\n")
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("parsed although cached")
+
+    monkeypatch.setattr(api, "lint_source", forbidden)
+    warm = _run(tmp_path / "src", cache_dir=cache_dir)
+    assert warm.findings == cold.findings
+    assert [f.code for f in warm.findings] == ["CL101", "CL101"]
+
+
+def test_cache_misses_on_change_and_on_other_rules(tmp_path):
+    path = write(tmp_path, "src/main.go", CLOSE_GO)
+    cache_dir = tmp_path / "cache"
+    assert len(_run(tmp_path / "src", cache_dir=cache_dir).findings) == 1
+    path.write_text(CLOSE_GO.replace('"close"', '"keep-alive"'))
+    assert _run(tmp_path / "src", cache_dir=cache_dir).findings == []
+    path.write_text(CLOSE_GO)
+    report = api.run([str(tmp_path / "src")], Config(root=tmp_path, ignore=("CL101",)), cache_dir=cache_dir)
+    assert report.findings == []
+
+
+def test_corrupt_cache_is_set_aside(tmp_path):
+    write(tmp_path, "src/main.go", CLOSE_GO)
+    cache_dir = tmp_path / "cache"
+    cache_dir.mkdir()
+    (cache_dir / "cache.sqlite3").write_bytes(b"this is not a database" * 100)
+    report = _run(tmp_path / "src", cache_dir=cache_dir)
+    assert [f.code for f in report.findings] == ["CL101"]
+    assert (cache_dir / "cache.sqlite3.corrupt").exists()
+    assert [f.code for f in _run(tmp_path / "src", cache_dir=cache_dir).findings] == ["CL101"]
+
+
+def test_unwritable_cache_only_warns(tmp_path):
+    write(tmp_path, "src/main.go", CLOSE_GO)
+    blocker = write(tmp_path, "cache", "a file, not a folder")
+    report = _run(tmp_path / "src", cache_dir=blocker / "sub")
+    assert [f.code for f in report.findings] == ["CL101"]
+    assert any("cache disabled" in n.message for n in report.notices)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
+def test_output_identical_whatever_jobs_and_cache(fmt, tmp_path):
+    outputs = set()
+    for args in (["-j", "1", "--no-cache"], ["-j", "2", "--no-cache"], ["-j", "2", "--cache-dir", str(tmp_path)],
+                 ["-j", "3", "--cache-dir", str(tmp_path)]):
+        proc = connlint("--isolated", "--format", fmt, *args, ".", cwd=FIXTURES)
+        assert proc.returncode == 1, proc.stderr
+        outputs.add(proc.stdout)
+    assert len(outputs) == 1
+
+
+def test_pool_used_for_many_files(tmp_path):
+    for i in range(api.POOL_THRESHOLD + 4):
+        write(tmp_path, f"pkg{i}/main.go", CLOSE_GO)
+    serial = _run(tmp_path, jobs=1)
+    parallel = _run(tmp_path, jobs=2)
+    assert len(serial.findings) == api.POOL_THRESHOLD + 4
+    assert render("json", serial) == render("json", parallel)
+
+
+def test_prefilter_skips_files_without_tokens(tmp_path, monkeypatch):
+    write(tmp_path, "quiet.py", "def f():\n    return 1\n")
+    calls = []
+    real = api.lint_source
+    monkeypatch.setattr(api, "lint_source", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    _run(tmp_path)
+    assert calls == []
+
+
+def test_version_and_help_do_not_import_parsers():
+    for args in (["--version"], ["--help"]):
+        proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "connlint.cli", *args],
+                              capture_output=True, text=True)
+        assert proc.returncode == 0
+        imported = proc.stderr
+        assert "libcst" not in imported and "tree_sitter" not in imported, args
