@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+import sys
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -34,6 +35,7 @@ class Plan:
     prefilter: bool = True
     known_codes: frozenset[str] = field(default_factory=frozenset)
     test_exempt_codes: frozenset[str] = frozenset()  # not reported in test files
+    max_bytes: int = 20_000_000
 
 
 @dataclass
@@ -63,7 +65,8 @@ def make_plan(config: Config, *, prefilter: bool = True) -> Plan:
         exempt = frozenset(rules) - {SYNTAX_ERROR.code} if config.ignore_tests else frozenset()
     else:
         exempt = frozenset(c for c in rules if any(c.startswith(p) for p in config.ignore_tests))
-    return Plan(by_language, ignores, str(config.root), prefilter, frozenset(rules), exempt)
+    return Plan(by_language, ignores, str(config.root), prefilter, frozenset(rules), exempt,
+                int(config.max_file_size_mb * 1_000_000))
 
 
 TEST_FILE = re.compile(r"(^|/)(tests?|testing)/|(^|/)(test_[^/]*|[^/]*_test|conftest)\.pyi?$|_test\.go$")
@@ -114,7 +117,7 @@ def run(
             report.findings.append(_syntax_finding(source.display, 1, 1, f"cannot read: {exc.strerror or exc}"))
             continue
         rules = select_rules(source.display, source.language, data, plan)
-        if not rules:
+        if not rules and not unlintable(data, plan):
             continue
         if store is not None:
             cached = store.get(source.display, _cache_key(source.display, source.language, data, rules, plan))
@@ -212,6 +215,19 @@ def rules_for(data: bytes, rules: tuple[Rule, ...], language: str, prefilter: bo
     )
 
 
+RECURSION_LIMIT = 20_000
+UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def unlintable(data: bytes, plan: Plan) -> str | None:
+    """Why a file cannot be linted at all, judged before any parsing (None: it can)."""
+    if len(data) > plan.max_bytes:
+        return f"file too large ({len(data) / 1e6:.1f} MB > max-file-size {plan.max_bytes / 1e6:g} MB), not linted"
+    if data.startswith(UTF16_32_BOMS):
+        return "UTF-16/UTF-32 encoded (byte order mark): source must be UTF-8 (or a PEP 263 encoding), not linted"
+    return None
+
+
 def select_rules(display: str, language: str, data: bytes, plan: Plan) -> tuple[Rule, ...]:
     """The enabled rules for this file that its bytes could trigger."""
     rules = plan.rules.get(language, ())
@@ -222,7 +238,13 @@ def select_rules(display: str, language: str, data: bytes, plan: Plan) -> tuple[
 
 def lint_source(display: str, language: str, data: bytes, plan: Plan) -> FileResult:
     """Lint one file's bytes as `language`; `display` is the path findings carry."""
+    if sys.getrecursionlimit() < RECURSION_LIMIT:  # libcst walks deeply nested (valid) code recursively
+        sys.setrecursionlimit(RECURSION_LIMIT)
     result = FileResult()
+    problem = unlintable(data, plan)
+    if problem:
+        result.findings.append(_syntax_finding(display, 1, 1, problem))
+        return result
     rules = select_rules(display, language, data, plan)
     if not rules:
         return result

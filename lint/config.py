@@ -36,6 +36,7 @@ class Config:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     respect_gitignore: bool = True
     ignore_tests: bool | tuple[str, ...] | None = None  # None: each rule's default (client rules skip tests)
+    max_file_size_mb: float = 20.0
 
     def enabled_codes(self, known: Iterable[str]) -> frozenset[str]:
         chosen = self.select + self.extend_select
@@ -149,6 +150,10 @@ def from_table(table: dict, known: tuple[str, ...], *, root: Path, source: Path 
                 changes["ignore_tests"] = validate_codes(_str_list(value, where(key)), known, where(key))
             else:
                 raise ConfigError(f"{where(key)}: expected true, false or a list of rule codes")
+        elif key == "max-file-size":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise ConfigError(f"{where(key)}: expected a positive number of megabytes")
+            changes["max_file_size_mb"] = float(value)
         elif key == "respect-gitignore":
             if not isinstance(value, bool):
                 raise ConfigError(f"{where(key)}: expected true or false")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import re
 from collections import defaultdict
 from typing import Iterator, Sequence, TypeVar
 
@@ -43,7 +44,31 @@ class PythonSyntaxError(Exception):
         self.col = col
 
 
+MAX_NESTING = 200  # CPython's parser limit for nested brackets
+_NOT_BRACKETS = re.compile(rb"[^()\[\]{}]+")
+
+
+def _too_deep(data: bytes) -> bool:
+    """Brackets nested past CPython's limit (over-approximated: brackets in strings count too)."""
+    depth = deepest = 0
+    for byte in _NOT_BRACKETS.sub(b"", data):
+        if byte in b"([{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        else:
+            depth = max(depth - 1, 0)
+    return deepest > MAX_NESTING
+
+
 def parse(path: str, data: bytes) -> "PythonFile":
+    if _too_deep(data):  # libcst's native parser can overflow the C stack on such input
+        try:
+            ast.parse(data)
+        except SyntaxError as err:
+            raise PythonSyntaxError(err.msg, err.lineno or 1, max(err.offset or 1, 1)) from None
+        except (ValueError, RecursionError, MemoryError):
+            raise PythonSyntaxError("source is nested too deeply to parse", 1, 1) from None
     try:
         module = cst.parse_module(data)
     except cst.ParserSyntaxError as exc:
