@@ -216,6 +216,8 @@ def rules_for(data: bytes, rules: tuple[Rule, ...], language: str, prefilter: bo
 
 
 RECURSION_LIMIT = 20_000
+if sys.getrecursionlimit() < RECURSION_LIMIT:  # libcst walks deeply nested (valid) code recursively
+    sys.setrecursionlimit(RECURSION_LIMIT)
 UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
@@ -238,8 +240,6 @@ def select_rules(display: str, language: str, data: bytes, plan: Plan) -> tuple[
 
 def lint_source(display: str, language: str, data: bytes, plan: Plan) -> FileResult:
     """Lint one file's bytes as `language`; `display` is the path findings carry."""
-    if sys.getrecursionlimit() < RECURSION_LIMIT:  # libcst walks deeply nested (valid) code recursively
-        sys.setrecursionlimit(RECURSION_LIMIT)
     result = FileResult()
     problem = unlintable(data, plan)
     if problem:
