@@ -11,6 +11,7 @@ import json
 import os
 import sqlite3
 from dataclasses import asdict
+from functools import lru_cache
 from pathlib import Path
 
 from . import __version__
@@ -20,9 +21,22 @@ CACHE_DIR_NAME = ".connlint_cache"
 SCHEMA = 1
 
 
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Changes whenever connlint's own code does (an edited rule must not be served stale results)."""
+    digest = hashlib.blake2b(digest_size=16)
+    from . import rules
+
+    for folder in (Path(__file__).parent, Path(rules.__file__).parent):
+        for path in sorted(folder.rglob("*.py")):
+            st = path.stat()
+            digest.update(f"{path}:{st.st_size}:{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
 def key(display: str, language: str, data: bytes, rule_codes: tuple[str, ...], skipped: frozenset[str]) -> str:
     digest = hashlib.blake2b(digest_size=20)
-    for part in (__version__, str(SCHEMA), display, language, ",".join(rule_codes), ",".join(sorted(skipped))):
+    for part in (__version__, str(SCHEMA), code_fingerprint(), display, language, ",".join(rule_codes), ",".join(sorted(skipped))):
         digest.update(part.encode("utf-8", "surrogateescape"))
         digest.update(b"\0")
     digest.update(data)
