@@ -108,7 +108,7 @@ def load(path: Path | None, known_codes: Iterable[str], *, explicit: bool = Fals
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    if path.name == "pyproject.toml":
+    if path.name == "pyproject.toml" or isinstance(data.get("tool"), dict) and "connlint" in data["tool"]:
         table = data.get("tool", {}).get("connlint")
         if table is None:
             if explicit:

@@ -18,6 +18,28 @@ file sets a timeout on (`s.srv.IdleTimeout = ...`). It also stays quiet when the
 `srv.SetKeepAlivesEnabled(false)` other than on its way to `Shutdown`/`Close` (then there are no idle
 connections; CL201 reports that). Dot imports of `net/http` are not resolved.
 
+Go frameworks whose start helpers serve with no idle timeout:
+- gin: `Run`, `RunTLS`, `RunUnix`, `RunFd` and `RunListener` (and `ginS.Run...`), which call
+  `http.ListenAndServe`/`ListenAndServeTLS`/`Serve` and cannot be given a timeout, on a `*gin.Engine`: a
+  variable from `gin.New()`/`gin.Default()` or from a function in the file returning `*gin.Engine`, or a
+  parameter, variable or struct field declared `*gin.Engine`.
+- echo v3/v4: `e.Start`/`e.StartH2CServer` (which serve `e.Server`) and `e.StartTLS`/`e.StartAutoTLS`
+  (which serve `e.TLSServer`; timeouts set on `e.Server` do not apply to them) on a variable from
+  `echo.New()`, which creates both servers with no timeouts, unless the file sets `IdleTimeout` or
+  `ReadTimeout` on that field (`e.Server.IdleTimeout = d`, on any receiver), replaces it (`e.Server = srv`)
+  or hands it to other code. An `*echo.Echo` parameter is not reported (its creator may configure it); the
+  echo value being passed to route-registration functions does not silence the rule. echo v5 is not
+  reported: its `Start` serves with `ReadTimeout: 30 * time.Second`.
+- fiber v2: `app.Listen`, `ListenTLS`, `ListenMutualTLS` and `Listener` on a variable from `fiber.New()` with
+  no config, or with a `fiber.Config{...}` literal (directly or through a variable in the same function,
+  followed through its later field assignments) that sets neither `IdleTimeout` nor `ReadTimeout` (fasthttp
+  also falls back to `ReadTimeout`), or sets them to 0, unless it sets `DisableKeepalive` (CL201's case) or
+  the file sets the timeout on the underlying fasthttp server (`app.Server().IdleTimeout = d`) or hands
+  `app.Server()` to other code. fiber v3 is not reported.
+
+The finding is on the starting call. Code inside the frameworks' own packages (unqualified `New()`) is not
+resolved.
+
 Python: an `http.server` request handler (a subclass of `BaseHTTPRequestHandler`, `SimpleHTTPRequestHandler`
 or `CGIHTTPRequestHandler`, directly or through classes in the same file, or a `wsgiref` `WSGIRequestHandler`
 subclass whose `handle()` loops over `handle_one_request()`, as Django's runserver does) that enables
@@ -39,6 +61,9 @@ trades this for a TCP/TLS handshake and a TIME_WAIT socket per request; bound id
 ## Example
     log.Fatal(http.ListenAndServe(":8080", mux))
 
+    r := gin.Default()
+    r.Run(":8080")
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -50,7 +75,8 @@ Use instead:
         ReadHeaderTimeout: 10 * time.Second,
         IdleTimeout:       120 * time.Second,
     }
-    log.Fatal(srv.ListenAndServe())
+    log.Fatal(srv.ListenAndServe())  // gin: Handler: r; echo: set e.Server.IdleTimeout
+                                     // fiber: fiber.New(fiber.Config{IdleTimeout: ...})
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -58,6 +84,7 @@ Use instead:
 
 ## References
 - Go net/http `Server.IdleTimeout`, `Server.ReadTimeout`, `Server.ReadHeaderTimeout`
+- gin `Engine.Run`; echo v4 `Echo.Start`, `Echo.Server`, `Echo.TLSServer`; fiber v2 `Config.IdleTimeout`
 - Python `socketserver.StreamRequestHandler.timeout`, `http.server.BaseHTTPRequestHandler.protocol_version`
 - Filippo Valsorda, "So you want to expose Go on the Internet" (Cloudflare blog, 2016)
 """
@@ -75,6 +102,22 @@ from connlint.frontends.go import GoFile
 from connlint.frontends.python import PythonFile, dotted
 from connlint.registry import Rule
 
+from ._go_server import (
+    NET_HTTP,
+    SET,
+    UNSET,
+    ZERO,
+    Declaration,
+    declaration,
+    field_write,
+    follow,
+    is_zero,
+    positional_literal,
+    servers,
+    unwrap,
+    value_context,
+)
+
 RULE = Rule(
     "CL301",
     "server-missing-idle-timeout",
@@ -87,18 +130,32 @@ RULE = Rule(
 
 # ---- Go ------------------------------------------------------------------------------------
 
-NET_HTTP = "net/http"
 SERVE_FUNCS = ("ListenAndServe", "ListenAndServeTLS", "Serve", "ServeTLS")
 TIMEOUT_FIELDS = ("IdleTimeout", "ReadTimeout")
-# Functions that take a server without setting its timeouts.
-GO_SAFE_CALLS = {("golang.org/x/net/http2", "ConfigureServer")}
-GO_SAFE_PACKAGES = ("fmt", "log", "log/slog")
+
+GIN = "github.com/gin-gonic/gin"
+GIN_S = "github.com/gin-gonic/gin/ginS"
+# gin's serving methods (and ginS's functions of the same names) and the net/http function each calls.
+GIN_RUN = {
+    "Run": "ListenAndServe", "RunTLS": "ListenAndServeTLS", "RunUnix": "Serve", "RunFd": "Serve",
+    "RunListener": "Serve",
+}
+ECHO = "github.com/labstack/echo"
+# echo v3/v4 only: v5's Start serves a fresh `http.Server` with `ReadTimeout: 30 * time.Second`.
+ECHO_IMPORTS = ("github.com/labstack/echo", "github.com/labstack/echo/v4")
+# echo's starting methods and the `*http.Server` field of `Echo` each serves.
+ECHO_START = {"Start": "Server", "StartH2CServer": "Server", "StartTLS": "TLSServer", "StartAutoTLS": "TLSServer"}
+FIBER = "github.com/gofiber/fiber"
+FIBER_IMPORTS = ("github.com/gofiber/fiber/v2",)  # v2 verified; v3's defaults are not
+FIBER_LISTEN = ("Listen", "ListenTLS", "ListenMutualTLS", "Listener")
 
 GO_CALLS = "(call_expression function: (selector_expression) @fn) @call"
-GO_SERVERS = """
-(composite_literal type: (qualified_type) @type) @server
-(call_expression function: (identifier) @new arguments: (argument_list . (qualified_type) @type .)) @server
-(var_spec type: (qualified_type) @type) @server
+GO_METHOD_CALLS = """
+(call_expression function: (selector_expression operand: (_) @recv field: (field_identifier) @method)) @call
+"""
+GO_FIELD_DECLS = "(field_declaration name: (field_identifier) @name type: (_) @type)"
+GO_ASSIGNS = """
+(assignment_statement left: (expression_list . (identifier) @name .) right: (expression_list . (_) @value .))
 """
 
 MSG_GO_CALL = (
@@ -115,311 +172,270 @@ MSG_GO_ZERO = (
     "timeout), so idle keep-alive connections are held forever (file descriptors, goroutines); set "
     "`IdleTimeout` to a positive duration."
 )
-
-UNSET, ZERO, SET = "unset", "zero", "set"
+MSG_GIN = (
+    "gin's `{method}` serves with `http.{func}`, which has no idle timeout, so idle keep-alive connections "
+    "are held forever (file descriptors, goroutines); serve the engine with an `http.Server{{Handler: "
+    "engine, IdleTimeout: ..., ReadHeaderTimeout: ...}}` instead."
+)
+MSG_ECHO = (
+    "echo's `{method}` serves `e.{field}`, which `echo.New()` creates with no timeouts and this file never "
+    "sets `IdleTimeout` or `ReadTimeout` on, so idle keep-alive connections are held forever (file "
+    "descriptors, goroutines); set `e.{field}.IdleTimeout` (and `ReadHeaderTimeout`) before starting."
+)
+MSG_FIBER = (
+    "fiber's `{method}` serves with no idle timeout: the app's `fiber.Config` sets neither `IdleTimeout` nor "
+    "`ReadTimeout` (or sets them to 0), so idle keep-alive connections are held forever (file descriptors, "
+    "goroutines); set `IdleTimeout` in `fiber.Config`."
+)
 
 Node = tree_sitter.Node
 
 
-def _go_unwrap(node: Node) -> Node:
-    while node.type == "parenthesized_expression" and node.named_child_count == 1:
-        node = node.named_children[0]
-    return node
-
-
-def _go_is_zero(f: GoFile, node: Node | None) -> bool:
-    """`0`, `0.0`, `0 * time.Second`, `time.Duration(0)`."""
-    if node is None:
-        return False
-    node = _go_unwrap(node)
-    if f.int_value(node) == 0:
-        return True
-    if node.type == "float_literal":
-        try:
-            return float(f.text(node).replace("_", "")) == 0.0
-        except ValueError:
-            return False
-    if node.type == "binary_expression" and f.text(node.child_by_field_name("operator")) == "*":
-        return _go_is_zero(f, node.child_by_field_name("left")) or _go_is_zero(f, node.child_by_field_name("right"))
-    if node.type in ("call_expression", "type_conversion_expression"):
-        args = f.call_args(node) if node.type == "call_expression" else node.named_children[1:]
-        return len(args) == 1 and _go_is_zero(f, args[0])
-    return False
-
-
 def _go_literal_state(f: GoFile, literal: Node) -> str | None:
     """UNSET / ZERO / SET from a `http.Server{...}` literal's fields; None for a positional literal."""
-    body = literal.child_by_field_name("body")
-    if body is not None and any(c.type not in ("keyed_element", "comment") for c in body.named_children):
+    if positional_literal(literal):
         return None
     fields = f.keyed_fields(literal)
     values = [fields[name] for name in TIMEOUT_FIELDS if name in fields]
     if not values:
         return UNSET
-    return ZERO if all(_go_is_zero(f, v) for v in values) else SET
+    return ZERO if all(is_zero(f, v) for v in values) else SET
 
 
-def _go_value_context(node: Node) -> Node:
-    """The outermost expression that is `node`, looking through `&` and parentheses."""
-    while node.parent is not None and (
-        node.parent.type == "parenthesized_expression"
-        or (node.parent.type == "unary_expression" and node.parent.child_by_field_name("operator").type == "&")
-    ):
-        node = node.parent
-    return node
-
-
-def _go_assigned_target(value: Node) -> Node | None:
-    """For `x, y := a, b` (also `=`, `var x = a`): the target that `value` (one of the right side) is bound to."""
-    exprs = value.parent
-    if exprs is None or exprs.type != "expression_list":
-        return None
-    stmt = exprs.parent
-    if stmt is None:
-        return None
-    if stmt.type in ("short_var_declaration", "assignment_statement"):
-        if stmt.child_by_field_name("right") != exprs:
-            return None
-        if stmt.type == "assignment_statement" and _go_operator(stmt) != "=":
-            return None
-        left = [c for c in stmt.child_by_field_name("left").named_children if c.type != "comment"]
-    elif stmt.type == "var_spec":
-        left = stmt.children_by_field_name("name")
-    else:
-        return None
-    right = [c for c in exprs.named_children if c.type != "comment"]
-    if len(left) != len(right):
-        return None
-    return left[right.index(value)]
-
-
-def _go_operator(stmt: Node) -> str:
-    op = stmt.child_by_field_name("operator")
-    return op.type if op is not None else ""
-
-
-def _go_field_name(f: GoFile, node: Node) -> str | None:
-    if node.type == "literal_element" and node.named_child_count == 1:
-        node = node.named_children[0]
-    return f.text(node) if node.type in ("identifier", "field_identifier") else None
-
-
-@dataclass
-class _Binding:
-    kind: str  # "var" (a local or package-level variable), "field", "immediate", "escapes"
-    name: str = ""
-    scope: Node | None = None
-    after: int = 0
-
-
-def _go_binding(f: GoFile, server: Node) -> _Binding:
-    """Where the server value goes."""
-    if server.type == "var_spec":
-        names = [f.text(n) for n in server.children_by_field_name("name")]
-        scope = _go_scope_of(f, server)
-        after = server.end_byte if scope is not f.root else 0
-        return _Binding("var", names[0] if len(names) == 1 else "", scope, after)
-    value = _go_value_context(server)
-    parent = value.parent
-    if parent is None:
-        return _Binding("escapes")
-    if parent.type == "selector_expression" and parent.child_by_field_name("operand") == value:
-        return _Binding("immediate")  # (&http.Server{...}).ListenAndServe()
-    if parent.type == "literal_element" and parent.parent is not None and parent.parent.type == "keyed_element":
-        keyed = parent.parent
-        if keyed.named_children[-1] == parent:
-            name = _go_field_name(f, keyed.named_children[0])
-            return _Binding("field", name) if name else _Binding("escapes")
-        return _Binding("escapes")
-    target = _go_assigned_target(value)
-    if target is None:
-        return _Binding("escapes")  # argument, return value, slice/map element, channel send
-    if target.type == "identifier":
-        name = f.text(target)
-        if name == "_":
-            return _Binding("escapes")
-        scope = _go_scope_of(f, server)
-        if target.parent is not None and target.parent.parent is not None:
-            if target.parent.parent.type == "assignment_statement":  # `srv = ...`: declared where?
-                scope = _go_declaring_scope(f, server, name)
-        return _Binding("var", name, scope, value.end_byte if scope is not f.root else 0)
-    if target.type == "selector_expression":
-        return _Binding("field", f.text(target.child_by_field_name("field")))
-    return _Binding("escapes")
-
-
-def _go_call_of_argument(node: Node) -> Node | None:
-    if node.parent is not None and node.parent.type == "argument_list":
-        call = node.parent.parent
-        return call if call is not None and call.type == "call_expression" else None
-    return None
-
-
-def _go_safe_callee(f: GoFile, call: Node) -> bool:
-    sel = f.selector(call.child_by_field_name("function"))
-    return sel is not None and (sel in GO_SAFE_CALLS or sel[0] in GO_SAFE_PACKAGES)
-
-
-def _go_timeout_write(f: GoFile, selector: Node) -> str | None:
-    """SET / ZERO when `selector` (`x.IdleTimeout`) is written: assigned, or its address taken; else None."""
-    target = _go_value_context(selector)
-    if target != selector:  # &x.IdleTimeout: flag.DurationVar and friends may set it
-        return SET
-    exprs = selector.parent
-    stmt = exprs.parent if exprs is not None and exprs.type == "expression_list" else None
-    if stmt is None or stmt.type != "assignment_statement" or stmt.child_by_field_name("left") != exprs:
-        return None
-    if _go_operator(stmt) != "=":
-        return SET
-    left = [c for c in exprs.named_children if c.type != "comment"]
-    right = [c for c in stmt.child_by_field_name("right").named_children if c.type != "comment"]
-    if len(left) != len(right):
-        return SET  # x.IdleTimeout, err = parse(...)
-    return ZERO if _go_is_zero(f, right[left.index(selector)]) else SET
-
-
-def _go_keepalive_off(f: GoFile, selector: Node) -> bool:
-    call = selector.parent
-    if call is None or call.type != "call_expression":
-        return False
-    if f.text(selector.child_by_field_name("field")) != "SetKeepAlivesEnabled":
-        return False
-    args = f.call_args(call)
-    return len(args) == 1 and f.bool_value(args[0]) is False
-
-
-def _go_var_state(f: GoFile, binding: _Binding, state: str) -> str | None:
-    """The variable's final state after the rest of its scope, or None when it escapes (stay quiet)."""
-    if not binding.name or binding.scope is None:
-        return None
-    keepalive_off: Node | None = None  # `srv.SetKeepAlivesEnabled(false)` in the serving function itself
-    idents = sorted(f.captures("(identifier) @id", binding.scope).get("id", []), key=lambda n: n.start_byte)
-    for ident in idents:
-        if ident.start_byte < binding.after or f.text(ident) != binding.name:
-            continue
-        parent = ident.parent
-        if parent is not None and parent.type == "literal_element" and parent.parent is not None:
-            if parent.parent.type == "keyed_element" and parent.parent.named_children[0] == parent:
-                continue  # a struct literal key that happens to share the name
-        if parent is not None and parent.type == "selector_expression" and parent.child_by_field_name("operand") == ident:
-            member = f.text(parent.child_by_field_name("field"))
-            if _go_keepalive_off(f, parent) and _go_scope_of(f, parent) == binding.scope:
-                keepalive_off = parent
-            elif member in ("Shutdown", "Close") and keepalive_off is not None:
-                keepalive_off = None  # turned off on the way out: a shutdown path (CL201's exemption)
-            if member in TIMEOUT_FIELDS:
-                written = _go_timeout_write(f, parent)
-                if written == SET:
-                    return None
-                if written == ZERO:
-                    state = ZERO
-            continue
-        value = _go_value_context(ident)
-        call = _go_call_of_argument(value)
-        if call is not None:
-            if _go_safe_callee(f, call):
-                continue
-            return None  # passed to a function that may configure it
-        container = value.parent
-        if container is None:
-            continue
-        if container.type == "expression_list":
-            stmt = container.parent
-            if stmt is not None and stmt.type == "return_statement":
-                return None
-            if stmt is not None and stmt.type in ("short_var_declaration", "assignment_statement", "var_spec"):
-                if stmt.type == "var_spec" or stmt.child_by_field_name("right") == container:
-                    return None  # copied or aliased
-        elif container.type in ("return_statement", "literal_element", "send_statement", "keyed_element"):
-            return None
-    return None if keepalive_off is not None else state
-
-
-GO_DECLARATIONS = """
-(var_spec name: (identifier) @name)
-(short_var_declaration left: (expression_list (identifier) @name))
-(parameter_declaration name: (identifier) @name)
-"""
-
-
-def _go_declaring_scope(f: GoFile, node: Node, name: str) -> Node:
-    """The body of the innermost function around `node` declaring `name`, else the file (a package variable)."""
-    for func in f.ancestors(node):
-        if func.type not in ("function_declaration", "method_declaration", "func_literal"):
-            continue
-        declared = f.captures(GO_DECLARATIONS, func).get("name", [])
-        if any(f.text(n) == name and f.enclosing_function(n) == func for n in declared):
-            body = func.child_by_field_name("body")
-            return body if body is not None else f.root
-    return f.root
-
-
-def _go_scope_of(f: GoFile, node: Node) -> Node:
-    """The body of the function holding `node`, or the file for package-level code."""
-    func = f.enclosing_function(node)
-    body = func.child_by_field_name("body") if func is not None else None
-    return body if body is not None else f.root
-
-
-def _go_field_state(f: GoFile, field: str, state: str) -> str | None:
-    """A server stored in a struct field: quiet when exported or when the file sets a timeout through it."""
-    if not field or field[:1].isupper():
-        return None
-    for sel in f.captures("(selector_expression) @sel").get("sel", []):
-        if f.text(sel.child_by_field_name("field")) not in TIMEOUT_FIELDS:
-            continue
-        operand = sel.child_by_field_name("operand")
-        if operand is None:
-            continue
-        operand = _go_unwrap(operand)
-        if operand.type != "selector_expression" or f.text(operand.child_by_field_name("field")) != field:
-            continue
-        written = _go_timeout_write(f, sel)
-        if written == SET:
-            return None
-        if written == ZERO:
-            state = ZERO
-    return state
-
-
-@RULE.go("serve")
-def check_go(f: GoFile) -> Iterator[Hit]:
-    if not any(path == NET_HTTP for path in f.imports.values()):
-        return
+def _go_http_findings(f: GoFile) -> Iterator[Hit]:
     for m in f.matches(GO_CALLS):
         sel = f.selector(m["fn"])
         if sel is not None and sel[0] == NET_HTTP and sel[1] in SERVE_FUNCS:
             yield f.report(m["call"], MSG_GO_CALL.format(name=sel[1]))
 
-    for m in f.matches(GO_SERVERS):
-        if f.selector(m["type"]) != (NET_HTTP, "Server"):
-            continue
-        server = m["server"]
-        if server.type == "var_spec":
-            if server.child_by_field_name("value") is not None:
-                continue  # `var s http.Server = ...`: the value is checked on its own
-            state: str | None = UNSET
-        elif server.type == "call_expression":
-            if "new" not in m or f.text(m["new"]) != "new":
-                continue
-            state = UNSET
-        else:
-            state = _go_literal_state(f, server)
+    for server, kind in servers(f):
+        state = _go_literal_state(f, server) if kind == "literal" else UNSET
         if state in (None, SET):
             continue
-        binding = _go_binding(f, server)
-        if binding.kind == "var":
-            if binding.scope is f.root and binding.name[:1].isupper():
-                continue  # exported package-level variable: its importers configure it
-            state = _go_var_state(f, binding, state)
-        elif binding.kind == "field":
-            state = _go_field_state(f, binding.name, state)
-        elif binding.kind == "escapes":
-            state = None
+        state = follow(f, server, state, TIMEOUT_FIELDS, keepalive_quiets=True)
         if state == UNSET:
             yield f.report(server, MSG_GO_UNSET)
         elif state == ZERO:
             yield f.report(server, MSG_GO_ZERO)
+
+
+# ---- Go frameworks: gin, echo, fiber ---------------------------------------------------------
+
+
+def _go_imports(f: GoFile, paths: tuple[str, ...]) -> bool:
+    return any(path in paths for path in f.imports.values())
+
+
+def _go_constructor(f: GoFile, node: Node | None) -> tuple[str, Node] | None:
+    """("gin" | "echo" | "fiber", call) when `node` is `gin.New()`/`gin.Default()`, `echo.New()` or `fiber.New(...)`."""
+    if node is None:
+        return None
+    node = unwrap(node)
+    if node.type != "call_expression":
+        return None
+    fn = node.child_by_field_name("function")
+    sel = f.selector(fn)
+    if sel in ((GIN, "New"), (GIN, "Default")):
+        return "gin", node
+    if sel == (ECHO, "New") and _go_import_path(f, fn) in ECHO_IMPORTS:
+        return "echo", node
+    if sel == (FIBER, "New") and _go_import_path(f, fn) in FIBER_IMPORTS:
+        return "fiber", node
+    if fn.type == "identifier" and _go_returns_gin_engine(f, f.text(fn)):
+        return "gin", node  # r := setupRouter() where `func setupRouter() *gin.Engine`
+    return None
+
+
+def _go_import_path(f: GoFile, selector: Node) -> str | None:
+    """The import path, with its major-version suffix, of `pkg` in `pkg.Member`."""
+    return f.package_of(selector.child_by_field_name("operand")) if selector.type == "selector_expression" else None
+
+
+def _go_returns_gin_engine(f: GoFile, name: str) -> bool:
+    """A function declared in the file whose only result is `*gin.Engine`."""
+    for func in f.captures("(source_file (function_declaration) @func)").get("func", []):
+        if f.text(func.child_by_field_name("name")) != name:
+            continue
+        result = func.child_by_field_name("result")
+        if result is not None and result.type == "parameter_list":
+            params = [c for c in result.named_children if c.type == "parameter_declaration"]
+            result = params[0].child_by_field_name("type") if len(params) == 1 else None
+        return _go_is_gin_engine_type(f, result)
+    return False
+
+
+def _go_is_gin_engine_type(f: GoFile, node: Node | None) -> bool:
+    """`*gin.Engine`."""
+    if node is None or node.type != "pointer_type" or not node.named_children:
+        return False
+    return f.selector(node.named_children[0]) == (GIN, "Engine")
+
+
+def _go_origin(f: GoFile, recv: Node) -> tuple[str, Node | None, Declaration | None] | None:
+    """What a method's receiver expression is: (framework, constructor call or None, declaration).
+
+    A constructor call itself, a variable initialised with one (or declared and then assigned one), or for
+    gin also a parameter, variable or struct field of type `*gin.Engine` (gin's `Run` never has timeouts).
+    """
+    recv = unwrap(recv)
+    made = _go_constructor(f, recv)
+    if made is not None:
+        return made[0], made[1], None
+    if recv.type == "identifier":
+        decl = declaration(f, recv)
+        if decl is None:
+            return None
+        made = _go_constructor(f, decl.value)
+        if made is None and decl.value is None and decl.kind != "param":
+            made = _go_assigned_constructor(f, recv, decl)
+        if made is not None:
+            return made[0], made[1], decl
+        if decl.value is None and _go_is_gin_engine_type(f, decl.type):
+            return "gin", None, decl
+        return None
+    if recv.type == "selector_expression":
+        name = f.text(recv.child_by_field_name("field"))
+        for m in f.matches(GO_FIELD_DECLS):
+            if f.text(m["name"]) == name and _go_is_gin_engine_type(f, m["type"]):
+                return "gin", None, None
+    return None
+
+
+def _go_assigned_constructor(f: GoFile, ident: Node, decl: Declaration) -> tuple[str, Node] | None:
+    """`var e *echo.Echo` ... `e = echo.New()`: the last such assignment before `ident` in its scope."""
+    name = f.text(ident)
+    found = None
+    for m in f.matches(GO_ASSIGNS, decl.scope):
+        if f.text(m["name"]) == name and m["name"].start_byte < ident.start_byte:
+            found = _go_constructor(f, m["value"])
+    return found
+
+
+def _go_server_field_configured(f: GoFile, field: str) -> bool:
+    """Does the file set a timeout on, replace, or hand out an echo `X.<field>` (`e.Server.IdleTimeout = d`)?"""
+    for sel in f.captures("(selector_expression) @sel").get("sel", []):
+        if f.text(sel.child_by_field_name("field")) != field:
+            continue
+        outer = value_context(sel)
+        parent = outer.parent
+        if parent is not None and parent.type == "selector_expression" and parent.child_by_field_name("operand") == outer:
+            if outer != sel:
+                continue  # (&e.Server).X: unusual; a method or field of the server
+            if f.text(parent.child_by_field_name("field")) in TIMEOUT_FIELDS and field_write(f, parent) == SET:
+                return True
+            continue  # e.Server.Addr, e.Server.Shutdown(ctx)
+        return True  # assigned (`e.Server = srv`), passed, aliased or returned: configured elsewhere
+    return False
+
+
+def _go_fiber_state(f: GoFile, call: Node) -> str | None:
+    """UNSET / ZERO / SET for the config given to `fiber.New(...)`; None when unknown or keep-alive is off."""
+    args = f.call_args(call)
+    if not args:
+        return UNSET
+    if len(args) != 1:
+        return None
+    config = unwrap(args[0])
+    later: Node | None = None  # the config variable, whose fields may be set after its declaration
+    scope = f.root
+    if config.type == "identifier":
+        decl = declaration(f, config)
+        if decl is None or decl.kind == "param" or decl.value is None:
+            return None
+        later, config = config, unwrap(decl.value)
+        scope = decl.scope
+    if config.type != "composite_literal" or f.selector(config.child_by_field_name("type")) != (FIBER, "Config"):
+        return None
+    if positional_literal(config):
+        return None
+    fields = f.keyed_fields(config)
+    if "DisableKeepalive" in fields and f.bool_value(fields["DisableKeepalive"]) is not False:
+        return None  # no idle connections (CL201 reports disabled keep-alive)
+    values = [fields[name] for name in TIMEOUT_FIELDS if name in fields]
+    state = UNSET if not values else (ZERO if all(is_zero(f, v) for v in values) else SET)
+    if later is not None and state != SET:
+        name = f.text(later)
+        for sel in f.captures("(selector_expression) @sel", scope).get("sel", []):
+            operand = unwrap(sel.child_by_field_name("operand"))
+            member = f.text(sel.child_by_field_name("field"))
+            if operand.type != "identifier" or f.text(operand) != name or operand.start_byte <= config.end_byte:
+                continue
+            if member == "DisableKeepalive" or (member in TIMEOUT_FIELDS and field_write(f, sel) == SET):
+                return None
+    return state
+
+
+def _go_fiber_server_configured(f: GoFile) -> bool:
+    """`app.Server().IdleTimeout = d`, or `app.Server()` handed out: the fasthttp server configured directly."""
+    for call in f.captures("(call_expression) @call").get("call", []):
+        fn = call.child_by_field_name("function")
+        if fn is None or fn.type != "selector_expression" or f.text(fn.child_by_field_name("field")) != "Server":
+            continue
+        if f.call_args(call):
+            continue
+        outer = value_context(call)
+        parent = outer.parent
+        if parent is not None and parent.type == "selector_expression" and parent.child_by_field_name("operand") == outer:
+            if f.text(parent.child_by_field_name("field")) in TIMEOUT_FIELDS and field_write(f, parent) == SET:
+                return True
+            continue  # app.Server().Shutdown(), app.Server().Logger
+        if parent is not None and parent.type == "expression_statement":
+            continue
+        return True  # srv := app.Server(), configure(app.Server()): configured elsewhere
+    return False
+
+
+def _go_framework_findings(f: GoFile) -> Iterator[Hit]:
+    gin = _go_imports(f, (GIN,))
+    echo = _go_imports(f, ECHO_IMPORTS)
+    fiber = _go_imports(f, FIBER_IMPORTS)
+    if _go_imports(f, (GIN_S,)):
+        for m in f.matches(GO_CALLS):
+            sel = f.selector(m["fn"])
+            if sel is not None and sel[0] == GIN_S and sel[1] in GIN_RUN:
+                yield f.report(m["call"], MSG_GIN.format(method=sel[1], func=GIN_RUN[sel[1]]))
+    if not (gin or echo or fiber):
+        return
+    echo_configured: dict[str, bool] = {}
+    fiber_configured: bool | None = None
+    for m in f.matches(GO_METHOD_CALLS):
+        method = f.text(m["method"])
+        if not (
+            (gin and method in GIN_RUN) or (echo and method in ECHO_START) or (fiber and method in FIBER_LISTEN)
+        ):
+            continue
+        if f.package_of(unwrap(m["recv"])) is not None:
+            continue  # pkg.Func(...), not a method
+        origin = _go_origin(f, m["recv"])
+        if origin is None:
+            continue
+        framework, made, decl = origin
+        if framework == "gin" and method in GIN_RUN:
+            yield f.report(m["call"], MSG_GIN.format(method=method, func=GIN_RUN[method]))
+        elif framework == "echo" and method in ECHO_START and made is not None:
+            if decl is not None and decl.kind == "package" and f.text(unwrap(m["recv"]))[:1].isupper():
+                continue  # exported package-level variable: its importers configure it
+            field = ECHO_START[method]
+            if field not in echo_configured:
+                echo_configured[field] = _go_server_field_configured(f, field)
+            if not echo_configured[field]:
+                yield f.report(m["call"], MSG_ECHO.format(method=method, field=field))
+        elif framework == "fiber" and method in FIBER_LISTEN and made is not None:
+            if decl is not None and decl.kind == "package" and f.text(unwrap(m["recv"]))[:1].isupper():
+                continue
+            if _go_fiber_state(f, made) not in (UNSET, ZERO):
+                continue
+            if fiber_configured is None:
+                fiber_configured = _go_fiber_server_configured(f)
+            if not fiber_configured:
+                yield f.report(m["call"], MSG_FIBER.format(method=method))
+
+
+@RULE.go("serve", "gin-gonic&run", "labstack/echo&start", "gofiber/fiber&listen")
+def check_go(f: GoFile) -> Iterator[Hit]:
+    if any(path == NET_HTTP for path in f.imports.values()):
+        yield from _go_http_findings(f)
+    yield from _go_framework_findings(f)
 
 
 # ---- Python --------------------------------------------------------------------------------
