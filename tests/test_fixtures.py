@@ -20,12 +20,16 @@ FIXTURE_FILES = sorted(
 )
 
 
-def lint(path: Path, code: str, prefilter: bool = True):
+def findings(path: Path, code: str, prefilter: bool = True):
     plan = api.make_plan(Config(root=FIXTURES, select=(code,)), prefilter=prefilter)
     display = path.relative_to(FIXTURES).as_posix()
     result = api.lint_source(display, language_of(path.name), path.read_bytes(), plan)
     assert not result.errors, result.errors
-    return {(f.line, f.code) for f in result.findings}
+    return result.findings
+
+
+def lint(path: Path, code: str, prefilter: bool = True):
+    return {(f.line, f.code) for f in findings(path, code, prefilter)}
 
 
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: str(p.relative_to(FIXTURES)))
@@ -35,12 +39,19 @@ def test_fixture(path: Path) -> None:
     want = expectations(path)
     assert want.positives, f"{path.name} has no `ruleid:` positives"
     assert want.negatives, f"{path.name} has no `ok:` look-alike negatives"
-    got = lint(path, code)
+    found = findings(path, code)
+    got = {(f.line, f.code) for f in found}
     missed = sorted(want.positives - got)
     unclaimed = sorted(got - want.positives - want.todo_negatives)
     assert not missed, f"false negatives (line, code): {missed}"
     assert not unclaimed, f"false positives (line, code): {unclaimed}"
     assert not (got & want.negatives), f"`ok:` lines reported: {sorted(got & want.negatives)}"
+    wrong = sorted(
+        (f.line, f.code, f.severity.value, want.severities[(f.line, f.code)])
+        for f in found
+        if (f.line, f.code) in want.severities and f.severity.value != want.severities[(f.line, f.code)]
+    )
+    assert not wrong, f"wrong severity (line, code, got, want): {wrong}"
 
 
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: str(p.relative_to(FIXTURES)))

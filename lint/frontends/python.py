@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
+import warnings
 from collections import defaultdict
 from typing import Iterator, Sequence, TypeVar
 
@@ -28,7 +29,9 @@ LOOPS = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.Genera
 def _precise_error(data: bytes, exc: cst.ParserSyntaxError) -> "PythonSyntaxError":
     """CPython's compiler (parse only, nothing runs) locates syntax errors better than libcst."""
     try:
-        ast.parse(data)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. invalid escape sequences in the scanned code
+            ast.parse(data)
     except SyntaxError as err:
         if err.lineno:
             return PythonSyntaxError(err.msg, err.lineno, max(err.offset or 1, 1))
@@ -64,7 +67,9 @@ def _too_deep(data: bytes) -> bool:
 def parse(path: str, data: bytes) -> "PythonFile":
     if _too_deep(data):  # libcst's native parser can overflow the C stack on such input
         try:
-            ast.parse(data)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ast.parse(data)
         except SyntaxError as err:
             raise PythonSyntaxError(err.msg, err.lineno or 1, max(err.offset or 1, 1)) from None
         except (ValueError, RecursionError, MemoryError):
