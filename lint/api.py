@@ -11,6 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import pathspec
 
@@ -20,7 +21,7 @@ from . import cache
 from .cache import Cache
 from .discovery import SourceFile, discover
 from .findings import Finding, Hit, Notice, Report, Severity
-from .registry import SYNTAX_ERROR, Rule, all_rules, file_may_match
+from .registry import SYNTAX_ERROR, UNEXPLAINED_SUPPRESSION, UNUSED_SUPPRESSION, Rule, all_rules, file_may_match
 
 UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -36,6 +37,8 @@ class Plan:
     known_codes: frozenset[str] = field(default_factory=frozenset)
     test_exempt_codes: frozenset[str] = frozenset()  # not reported in test files
     max_bytes: int = 20_000_000
+    enabled: frozenset[str] = frozenset()
+    require_reason: bool = False
 
 
 @dataclass
@@ -66,7 +69,7 @@ def make_plan(config: Config, *, prefilter: bool = True) -> Plan:
     else:
         exempt = frozenset(c for c in rules if any(c.startswith(p) for p in config.ignore_tests))
     return Plan(by_language, ignores, str(config.root), prefilter, frozenset(rules), exempt,
-                int(config.max_file_size_mb * 1_000_000))
+                int(config.max_file_size_mb * 1_000_000), frozenset(enabled), config.require_reason)
 
 
 TEST_FILE = re.compile(r"(^|/)(tests?|testing)/|(^|/)(test_[^/]*|[^/]*_test|conftest)\.pyi?$|_test\.go$")
@@ -94,8 +97,15 @@ def run(
     prefilter: bool = True,
     jobs: int | None = None,
     cache_dir: Path | None = None,
+    fix: str | None = None,
+    unsafe_fixes: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Report:
-    """Lint `paths`; raises FileNotFoundError for a path that does not exist."""
+    """Lint `paths`; raises FileNotFoundError for a path that does not exist.
+
+    fix="apply" writes fixes to the files (atomically) and reports what remains; fix="diff" computes
+    them without writing (Report.fixes holds both).
+    """
     files, problems = discover(paths, config)
     plan = make_plan(config, prefilter=prefilter)
     report = Report()
@@ -109,8 +119,11 @@ def run(
     if store is not None and store.warning:
         report.notices.append(Notice(str(cache_dir), store.warning))
     to_parse: list[SourceFile] = []
-    for source in files:
+    total = len(files)
+    for index, source in enumerate(files):
         report.files_checked += 1
+        if progress is not None and index % 64 == 0:
+            progress(index - len(to_parse), total)  # files finished; parsing comes later
         try:
             data = _read(source.path)
         except OSError as exc:
@@ -132,7 +145,10 @@ def run(
         results = ((source, lint_file(source, plan)) for source in to_parse)
     else:
         results = _in_pool(to_parse, config, prefilter, workers)
-    for source, result in results:
+    first_parsed = total - len(to_parse)
+    for done, (source, result) in enumerate(results, start=1):
+        if progress is not None:
+            progress(first_parsed + done, total)
         report.findings.extend(result.findings)
         report.notices.extend(result.notices)
         report.errors.extend(result.errors)
@@ -142,8 +158,91 @@ def run(
         store.close()
         if store.warning:
             report.notices.append(Notice(str(cache_dir), store.warning))
+    if fix:
+        _fix(report, {s.display: s for s in files}, plan, fix, unsafe_fixes)
     report.sort()
     return report
+
+
+def run_stdin(filename: str, data: bytes, config: Config, *, fix: str | None = None,
+              unsafe_fixes: bool = False) -> Report:
+    """Lint bytes read from standard input as if they were `filename` (fixes only as a diff)."""
+    from .discovery import display_path, language_of
+
+    display = display_path(filename, os.getcwd())
+    language = language_of(filename)
+    report = Report(files_checked=1)
+    if language is None:
+        report.notices.append(Notice(display, "not a Python (.py, .pyi) or Go (.go) file name, nothing linted"))
+        return report
+    plan = make_plan(config)
+    result = lint_source(display, language, data, plan)
+    report.findings, report.notices, report.errors = result.findings, result.notices, result.errors
+    if fix and any(f.fix is not None for f in result.findings):
+        from . import fixes
+
+        encoding = fixes.python_encoding(data) if language == "python" else "utf-8"
+        outcome = fixes.fix_source(
+            display, data, lambda candidate: lint_source(display, language, candidate, plan).findings,
+            lambda candidate: _parse_errors(language, candidate) <= _parse_errors(language, data),
+            unsafe_fixes, encoding,
+        )
+        if outcome.changed:
+            report.fixes.append(outcome)
+    report.sort()
+    return report
+
+
+def _fix(report: Report, sources: dict[str, SourceFile], plan: Plan, mode: str, unsafe: bool) -> None:
+    from . import fixes
+
+    fixable = sorted({f.path for f in report.findings if f.fix is not None and (f.fix.safe or unsafe)})
+    for display in fixable:
+        source = sources.get(display)
+        if source is None:
+            continue
+        try:
+            data = _read(source.path)
+        except OSError as exc:
+            report.errors.append(f"{display}: cannot read for fixing: {exc.strerror or exc}")
+            continue
+        encoding = fixes.python_encoding(data) if source.language == "python" else "utf-8"
+
+        def lint(candidate: bytes, source=source) -> list[Finding]:
+            return lint_source(source.display, source.language, candidate, plan).findings
+
+        def parses(candidate: bytes, source=source, baseline=data) -> bool:
+            return _parse_errors(source.language, candidate) <= _parse_errors(source.language, baseline)
+
+        outcome = fixes.fix_source(display, data, lint, parses, unsafe, encoding)
+        report.notices.extend(Notice(display, message) for message in outcome.dropped)
+        if not outcome.changed:
+            continue
+        report.fixes.append(outcome)
+        if mode == "apply":
+            try:
+                fixes.write_atomic(source.path, outcome.fixed)
+            except OSError as exc:
+                report.errors.append(f"{display}: cannot write the fixed file: {exc.strerror or exc}")
+                continue
+            report.findings = [f for f in report.findings if f.path != display] + lint(outcome.fixed)
+
+
+def _parse_errors(language: str, data: bytes) -> int:
+    """0 when the source parses cleanly, 1 when it does not (Go: when tree-sitter finds an error)."""
+    if data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM):]
+    if language == "python":
+        from .frontends import python as frontend
+
+        try:
+            frontend.parse("", data)
+        except frontend.PythonSyntaxError:
+            return 1
+        return 0
+    from .frontends import go as frontend
+
+    return int(frontend.parse("", data).root.has_error)
 
 
 _worker_plan: Plan | None = None
@@ -247,6 +346,9 @@ def lint_source(display: str, language: str, data: bytes, plan: Plan) -> FileRes
         return result
     rules = select_rules(display, language, data, plan)
     if not rules:
+        if _checks_suppressions(plan) and _has_suppression_marker(language, data):
+            text = data.decode("utf-8", "replace")
+            result.findings, result.notices = _apply_suppressions(display, language, text, [], plan)
         return result
     result.cache_key = _cache_key(display, language, data, rules, plan)
     if b"\x00" in data:
@@ -295,31 +397,72 @@ def lint_source(display: str, language: str, data: bytes, plan: Plan) -> FileRes
         except Exception:  # a rule bug: name rule and file, exit 2, keep every other finding
             result.errors.append(f"{display}: internal error in rule {rule.code} ({rule.name}): {_last_line()}")
 
+    findings, notices = _apply_suppressions(display, language, text, hits, plan)
+    result.findings.extend(findings)
+    result.notices.extend(notices)
+    return result
+
+
+def _checks_suppressions(plan: Plan) -> bool:
+    return UNUSED_SUPPRESSION.code in plan.enabled or (plan.require_reason and UNEXPLAINED_SUPPRESSION.code in plan.enabled)
+
+
+def _has_suppression_marker(language: str, data: bytes) -> bool:
+    lowered = data.lower()
+    return (b"noqa" if language == "python" else b"connlint:ignore") in lowered
+
+
+def _apply_suppressions(
+    display: str, language: str, text: str, hits: list[tuple[Rule, Hit]], plan: Plan
+) -> tuple[list[Finding], list[Notice]]:
+    """Turn hits into findings: per-file ignores, inline suppressions, then CL001/CL002 on the comments."""
     skipped = _ignored_codes(display, plan)
     marks = suppress.scan(language, text)
-    for sup in marks.values():
-        for code in suppress.unknown_codes(sup, set(plan.known_codes)):
-            result.notices.append(Notice(display, f"unknown rule code {code} in suppression comment", sup.comment_line))
+    findings: list[Finding] = []
+    notices: list[Notice] = []
+    used: set[tuple[int, str]] = set()  # (comment line, code) that silenced something
     seen = set()
     for rule, hit in hits:
-        if rule.code in skipped or suppress.is_suppressed(rule.code, marks.get(hit.line)):
+        if rule.code in skipped:
+            continue
+        mark = marks.get(hit.line)
+        if suppress.is_suppressed(rule.code, mark):
+            used.add((mark.comment_line, rule.code))
             continue
         finding = Finding(
-            display,
-            hit.line,
-            hit.col,
-            hit.end_line,
-            hit.end_col,
-            rule.code,
-            rule.name,
-            hit.message or rule.message,
-            hit.severity or rule.severity,
-            hit.fix,
+            display, hit.line, hit.col, hit.end_line, hit.end_col, rule.code, rule.name,
+            hit.message or rule.message, hit.severity or rule.severity, hit.fix,
         )
         if finding.sort_key not in seen:
             seen.add(finding.sort_key)
-            result.findings.append(finding)
-    return result
+            findings.append(finding)
+
+    comments = {m.comment_line: m for m in marks.values()}
+    exempt = plan.test_exempt_codes if is_test_file(display) else frozenset()
+    checkable = {r.code for r in plan.rules.get(language, ())} - skipped - exempt
+    for line, mark in sorted(comments.items()):
+        for code in suppress.unknown_codes(mark, set(plan.known_codes)):
+            notices.append(Notice(display, f"unknown rule code {code} in suppression comment", line))
+        if mark.codes is None:
+            continue
+        if UNUSED_SUPPRESSION.code in plan.enabled and UNUSED_SUPPRESSION.code not in skipped:
+            unused = sorted(c for c in mark.codes if c in checkable and (line, c) not in used)
+            if unused:
+                findings.append(_engine_finding(
+                    UNUSED_SUPPRESSION, display, line, mark.column,
+                    f"Suppression for {', '.join(unused)} silences nothing on this line; remove "
+                    f"{'it' if len(unused) == len(mark.codes) else 'those codes'}.",
+                ))
+        if (plan.require_reason and UNEXPLAINED_SUPPRESSION.code in plan.enabled
+                and UNEXPLAINED_SUPPRESSION.code not in skipped and not mark.reason
+                and any(c.startswith("CL") for c in mark.codes)):
+            findings.append(_engine_finding(UNEXPLAINED_SUPPRESSION, display, line, mark.column,
+                                            UNEXPLAINED_SUPPRESSION.message))
+    return findings, notices
+
+
+def _engine_finding(rule: Rule, display: str, line: int, col: int, message: str) -> Finding:
+    return Finding(display, line, col, line, col, rule.code, rule.name, message, rule.severity)
 
 
 def lint_file(source: SourceFile, plan: Plan) -> FileResult:

@@ -37,6 +37,8 @@ class Config:
     respect_gitignore: bool = True
     ignore_tests: bool | tuple[str, ...] | None = None  # None: each rule's default (client rules skip tests)
     max_file_size_mb: float = 20.0
+    baseline: Path | None = None
+    require_reason: bool = False
 
     def enabled_codes(self, known: Iterable[str]) -> frozenset[str]:
         chosen = self.select + self.extend_select
@@ -150,6 +152,14 @@ def from_table(table: dict, known: tuple[str, ...], *, root: Path, source: Path 
                 changes["ignore_tests"] = validate_codes(_str_list(value, where(key)), known, where(key))
             else:
                 raise ConfigError(f"{where(key)}: expected true, false or a list of rule codes")
+        elif key == "baseline":
+            if not isinstance(value, str):
+                raise ConfigError(f"{where(key)}: expected a file path")
+            changes["baseline"] = root / value
+        elif key == "require-reason":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where(key)}: expected true or false")
+            changes["require_reason"] = value
         elif key == "max-file-size":
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
                 raise ConfigError(f"{where(key)}: expected a positive number of megabytes")

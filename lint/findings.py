@@ -75,6 +75,8 @@ class Report:
     notices: list[Notice] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # internal errors: a rule or frontend raised
     files_checked: int = 0
+    baselined: int = 0  # findings hidden by the baseline
+    fixes: list = field(default_factory=list)  # fixes.FileFix for each file a fix changed (or would change)
 
     def sort(self) -> None:
         self.findings.sort(key=lambda f: f.sort_key)

@@ -125,11 +125,58 @@ CL000 cannot be suppressed inline or deselected, only excluded.
 )
 
 
+UNEXPLAINED_SUPPRESSION = Rule(
+    "CL001",
+    "unexplained-suppression",
+    Severity.WARNING,
+    """CL001 unexplained-suppression
+
+## What it does
+With `require-reason = true` in the configuration, reports a suppression comment that gives no reason:
+`# noqa: CL101` or `//connlint:ignore CL101` with nothing after the codes.
+
+## Why is this bad?
+A suppression hides a connection-closing pattern from every later review. Without a reason the next
+engineer cannot tell a deliberate exception (a load balancer that needs it) from a silenced bug.
+
+## Example
+    w.Header().Set("Connection", "close") //connlint:ignore CL101
+
+Use instead: `//connlint:ignore CL101 the legacy balancer only drains on close`, or in Python
+`# noqa: CL101 the legacy balancer only drains on close`.
+""",
+    "Suppression comment gives no reason; add one after the codes.",
+)
+
+UNUSED_SUPPRESSION = Rule(
+    "CL002",
+    "unused-suppression",
+    Severity.WARNING,
+    """CL002 unused-suppression
+
+## What it does
+Reports a suppression comment naming a connlint code that nothing on its line triggers (the code was
+fixed, or the comment moved away from the finding). Bare `# noqa` comments are left alone: they may be
+meant for other tools.
+
+## Why is this bad?
+A stale suppression silently hides the next real finding on that line.
+
+## Example
+    resp.headers["Connection"] = "keep-alive"  # noqa: CL101
+
+Use instead: remove the comment (or the code from it).
+""",
+    "Suppression comment silences nothing on this line; remove it.",
+)
+ENGINE_RULES = (SYNTAX_ERROR, UNEXPLAINED_SUPPRESSION, UNUSED_SUPPRESSION)
+
+
 def _load() -> dict[str, Rule]:
     from . import rules as package  # connlint.rules
 
-    found: dict[str, Rule] = {SYNTAX_ERROR.code: SYNTAX_ERROR}
-    names = {SYNTAX_ERROR.name: SYNTAX_ERROR.code}
+    found: dict[str, Rule] = {rule.code: rule for rule in ENGINE_RULES}
+    names = {rule.name: rule.code for rule in ENGINE_RULES}
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
         module = importlib.import_module(f"{package.__name__}.{info.name}")
         rule = getattr(module, "RULE", None)

@@ -21,6 +21,7 @@ class Suppression:
     codes: frozenset[str] | None  # None: every code
     reason: str
     comment_line: int
+    column: int = 1  # 1-based column of the comment
 
 
 def _line_starts(text: str, newline: re.Pattern) -> list[int]:
@@ -43,12 +44,18 @@ def scan(language: str, text: str) -> dict[int, Suppression]:
         line = bisect.bisect_right(starts, match.start())
         codes = match.group("codes")
         parsed = frozenset(c.upper() for c in CODE.findall(codes)) if codes else ALL
-        reason = match.groupdict().get("reason") or ""
-        found[line] = Suppression(line, parsed, reason.strip(), line)
+        if language == "go":
+            reason = match.group("reason")
+        else:  # `# noqa: CL101 the legacy balancer needs it`
+            line_end = newline.search(text, match.end())
+            reason = text[match.end():line_end.start() if line_end else len(text)]
+        reason = reason.strip(" \t\r-:#")
+        column = match.start() - starts[line - 1] + 1
+        found[line] = Suppression(line, parsed, reason, line, column)
         if language == "go":
             line_text = text[starts[line - 1]:match.start()]
             if not line_text.strip():  # a directive on its own line covers the next line
-                found.setdefault(line + 1, Suppression(line + 1, parsed, reason.strip(), line))
+                found.setdefault(line + 1, Suppression(line + 1, parsed, reason, line, column))
     return found
 
 

@@ -17,7 +17,7 @@ import tree_sitter
 
 from connlint.frontends.go import GoFile
 
-NET_HTTP = "net/http"
+from ._go import NET_HTTP
 # Functions that take a server without setting its timeouts.
 SAFE_CALLS = {("golang.org/x/net/http2", "ConfigureServer")}
 SAFE_PACKAGES = ("fmt", "log", "log/slog")

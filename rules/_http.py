@@ -6,7 +6,10 @@ import re
 
 import libcst as cst
 
+from connlint.frontends.go import GoFile
 from connlint.frontends.python import PythonFile, dict_items, dotted
+
+from ._go import named, strip
 
 RESPONSE_NAME = re.compile(r"^_*(resp|response|res|rsp|rw|reply|http_response|httpresponse|flask_response)\d*_*$|_(resp|response)$", re.I)
 CLIENT_NAME = re.compile(r"(session|client|http|conn|pool|sess)s?$|^(s|sess)$", re.I)
@@ -19,14 +22,30 @@ PY_CLIENT_FACTORIES = {
 }
 PY_REQUEST_FACTORIES = {"requests.Request", "httpx.Request", "urllib.request.Request", "requests.PreparedRequest"}
 PY_RESPONSE_SUFFIXES = ("Response", "response", "make_response", "json_response", "jsonify", "HttpResponse")
+PY_TEST_CLIENTS = ("test_client", "asgi_client", "TestClient", "testclient")
+PY_TEST_CLIENT_FIXTURES = ("client", "test_client", "app_client", "async_client")
+PY_TEST_CLIENT_FACTORIES = ("django.test.Client", "django.test.AsyncClient", "django.test.client.Client",
+                            "werkzeug.test.Client", "flask.testing.FlaskClient")
 
 
 def is_connection(name: str | None) -> bool:
+    """Is this header name `Connection` (any case, surrounding spaces ignored)?"""
     return name is not None and name.strip().lower() == "connection"
 
 
 def has_close_token(value: str | None) -> bool:
+    """Does this header value hold the token `close` (`close`, `keep-alive, close`)?"""
     return value is not None and any(tok.strip().lower() == "close" for tok in value.split(","))
+
+
+def go_close_value(f: GoFile, value) -> bool:
+    """A Go header value that closes: `"close"`, or a `[]string{"close"}` literal."""
+    value = strip(value)
+    if has_close_token(f.string_value(value)):
+        return True
+    if value is not None and value.type == "composite_literal":
+        return any(has_close_token(f.string_value(strip(e))) for e in named(value.child_by_field_name("body")))
+    return False
 
 
 def py_connection_close_entry(f: PythonFile, mapping: cst.BaseExpression | None) -> cst.BaseExpression | None:
@@ -46,6 +65,7 @@ def py_connection_close_entry(f: PythonFile, mapping: cst.BaseExpression | None)
 
 
 def py_is_response_factory(qualname: str | None) -> bool:
+    """Does this callee build a response (`Response`, `make_response`, `jsonify`), not a client's?"""
     if not qualname:
         return False
     last = qualname.rsplit(".", 1)[-1]
@@ -74,3 +94,28 @@ def py_side(f: PythonFile, obj: cst.BaseExpression) -> str | None:
     if RESPONSE_NAME.search(last):
         return "server"
     return None
+
+
+def py_test_client(f: PythonFile, obj: cst.BaseExpression) -> bool:
+    """An in-process test client (no socket): Flask/Sanic `app.test_client()`, Starlette `TestClient`, Django's."""
+    value = f.resolve(obj) if isinstance(obj, cst.Name) else obj
+    if isinstance(value, cst.Call):
+        q = f.callee(value) or ""
+        if q in PY_TEST_CLIENT_FACTORIES or q.rsplit(".", 1)[-1] in PY_TEST_CLIENTS:
+            return True
+        if q in ("httpx.Client", "httpx.AsyncClient") and f.arg(value, "app") is not None:
+            return True
+        if q in ("httpx.Client", "httpx.AsyncClient") and f.arg(value, "transport") is not None:
+            transport = f.resolve(f.arg(value, "transport"))
+            in_process = ("ASGITransport", "WSGITransport")
+            return isinstance(transport, cst.Call) and (f.callee(transport) or "").endswith(in_process)
+    name = dotted(obj) or ""
+    if name in ("self.client", "self.async_client", "cls.client") and any(
+        q.startswith("django.test") for q in f.imports.values()
+    ):
+        return True
+    if isinstance(obj, cst.Name) and not f.assigned_values(obj):  # a pytest fixture: def test_x(client)
+        func = f.enclosing_function(obj)
+        if func is not None and func.name.value.startswith("test") and name in PY_TEST_CLIENT_FIXTURES:
+            return True
+    return False

@@ -26,6 +26,9 @@ from connlint.findings import Severity
 from connlint.frontends.go import GoFile
 from connlint.frontends.python import PythonFile, dotted
 
+from ._go import node_key
+from ._py import method_of, parameters
+
 ERROR_PATH = "error-path"
 OVERLOAD = "overload"
 SHUTDOWN = "shutdown"
@@ -50,6 +53,14 @@ def is_path_only(context: str | None) -> bool:
 def severity_for(context: str | None, default: Severity) -> Severity:
     """NOTE on an error, overload, shutdown or no-length path; else `default`."""
     return Severity.NOTE if context in PATH_ONLY else default
+
+
+def _strongest(found: list[str | None]) -> str | None:
+    """The context that decides when several apply: shutdown, overload, missing length, then error path."""
+    for kind in (SHUTDOWN, OVERLOAD, NO_LENGTH, ERROR_PATH):
+        if kind in found:
+            return kind
+    return None
 
 
 def phrase(context: str | None) -> str:
@@ -85,7 +96,8 @@ def words(name: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(name)]
 
 
-def _status_kind(code: int | None) -> str | None:
+def status_kind(code: int | None) -> str | None:
+    """OVERLOAD for 429/503, ERROR_PATH for another 4xx/5xx status, else None."""
     if code is None:
         return None
     if code in (429, 503):
@@ -107,7 +119,7 @@ def name_kind(name: str) -> str | None:
         return SHUTDOWN
     for w in ws:
         if w.isdigit() and len(w) == 3:
-            kind = _status_kind(int(w))
+            kind = status_kind(int(w))
             if kind:
                 return kind
     if ERROR_WORDS & grams:
@@ -168,10 +180,6 @@ _GO_MIDDLEWARE_FUNC = re.compile(r"func\((\w+)?[\w.*]*Handler(Func)?\)[\w.*]*Han
 _GO_MIDDLEWARE_TYPE = re.compile(r"(Handler|HandlerFunc|RequestHandler|MiddlewareFunc|Middleware)$")
 
 
-def _key(node) -> tuple[int, int, str]:
-    return (node.start_byte, node.end_byte, node.type)
-
-
 def _go_walk(node) -> Iterator:
     """`node` and its descendants, not entering function literals."""
     stack = [node]
@@ -225,7 +233,7 @@ def _go_statement_status(f: GoFile, stmt) -> str | None:
             func is not None and func.type == "identifier" and f.text(func) == "Error" and len(args) == 3
         ):
             code = go_status_code(f, args[2]) if len(args) == 3 else 404
-            kinds.append(_status_kind(code) or ERROR_PATH)
+            kinds.append(status_kind(code) or ERROR_PATH)
             continue
         method = ""
         if func is not None and func.type == "selector_expression":
@@ -237,12 +245,12 @@ def _go_statement_status(f: GoFile, stmt) -> str | None:
                 code = _go_named_status(f, arg)
             else:
                 code = None
-            kind = _status_kind(code)
+            kind = status_kind(code)
             if kind:
                 kinds.append(kind)
     for n in _go_walk(stmt):  # a status as a value: `return echo.ErrServiceUnavailable`
         if n.type == "selector_expression" and (n.parent is None or n.parent.type != "call_expression"):
-            kind = _status_kind(go_status_code(f, n))
+            kind = status_kind(go_status_code(f, n))
             if kind and f.text(n.child_by_field_name("field")).startswith("Err"):
                 kinds.append(kind)
     if OVERLOAD in kinds:
@@ -310,7 +318,7 @@ def _go_condition(f: GoFile, cond, positive: bool) -> str | None:
                 if code is None and _go_names_mention(f, a, "status", "code"):
                     code = go_status_code(f, b)
                 if code is not None and op == "==" and positive:
-                    kind = _status_kind(code)
+                    kind = status_kind(code)
                     if kind:
                         return kind
                 flag = f.bool_value(b)
@@ -482,7 +490,7 @@ def _go_used_names(f: GoFile) -> set[str]:
                 if arg is None:
                     continue
                 if arg.type == "func_literal":
-                    literals.add(_key(arg))
+                    literals.add(node_key(arg))
                 elif arg.type == "selector_expression":
                     used.add(f.text(arg.child_by_field_name("field")))
                 elif arg.type == "identifier":
@@ -519,7 +527,7 @@ def go_is_global(f: GoFile, node) -> bool:
     `ServeHTTP` that calls the next handler) or a `ReverseProxy.ModifyResponse` hook."""
     used, literals = _go_used_names(f)
     for func in _go_functions(f, node):
-        if func.type == "func_literal" and _key(func) in literals:
+        if func.type == "func_literal" and node_key(func) in literals:
             return True
         name = _go_function_binding_name(f, func)
         if name and name in used:
@@ -538,7 +546,7 @@ def go_path_context(f: GoFile, node) -> str | None:
     found: list[str] = []
     child = node
     for anc in f.ancestors(node):
-        if func is not None and _key(anc) == _key(func):
+        if func is not None and node_key(anc) == node_key(func):
             break
         if anc.type == "statement_list":
             for stmt in anc.named_children:
@@ -554,9 +562,9 @@ def go_path_context(f: GoFile, node) -> str | None:
             cond = anc.child_by_field_name("condition")
             consequence = anc.child_by_field_name("consequence")
             alternative = anc.child_by_field_name("alternative")
-            if consequence is not None and _key(child) == _key(consequence):
+            if consequence is not None and node_key(child) == node_key(consequence):
                 kind = _go_condition(f, cond, True) or _go_no_length(f, cond, True)
-            elif alternative is not None and _key(child) == _key(alternative):
+            elif alternative is not None and node_key(child) == node_key(alternative):
                 kind = _go_condition(f, cond, False) or _go_no_length(f, cond, False)
             else:
                 kind = None
@@ -575,9 +583,9 @@ def go_path_context(f: GoFile, node) -> str | None:
                 if value is None:
                     kind = _go_condition(f, case_value, True)
                 elif _go_names_mention(f, value, "status", "code"):
-                    kind = _status_kind(go_status_code(f, case_value))
+                    kind = status_kind(go_status_code(f, case_value))
                 else:
-                    kind = _status_kind(_go_named_status(f, case_value))
+                    kind = status_kind(_go_named_status(f, case_value))
                 if kind:
                     found.append(kind)
         elif anc.type == "type_case":
@@ -599,10 +607,7 @@ def go_path_context(f: GoFile, node) -> str | None:
             if kind:
                 found.append(kind)
                 break
-    for kind in (SHUTDOWN, OVERLOAD, NO_LENGTH, ERROR_PATH):
-        if kind in found:
-            return kind
-    return None
+    return _strongest(found)
 
 
 def _go_may_exit(stmt) -> bool:
@@ -758,25 +763,25 @@ def _py_statement_status(f: PythonFile, stmt: cst.CSTNode) -> str | None:
         if isinstance(n, cst.Call):
             is_status, code = _py_call_status(f, n)
             if is_status:
-                kinds.append(_status_kind(code) or (ERROR_PATH if code is None else None))
+                kinds.append(status_kind(code) or (ERROR_PATH if code is None else None))
         elif isinstance(n, cst.Raise) and n.exc is not None and not isinstance(n.exc, cst.Call):
             code = _py_class_status((dotted(n.exc) or "").rsplit(".", 1)[-1]) if _py_web_callee(f, n.exc) else None
-            kinds.append(_status_kind(code) or ERROR_PATH)
+            kinds.append(status_kind(code) or ERROR_PATH)
         elif isinstance(n, cst.Raise):
             kinds.append(ERROR_PATH)
         elif isinstance(n, (cst.Assign, cst.AugAssign)):
             targets = [t.target for t in n.targets] if isinstance(n, cst.Assign) else [n.target]
             for target in targets:
                 if isinstance(target, cst.Attribute) and target.attr.value in PY_STATUS_KEYWORDS:
-                    kinds.append(_status_kind(py_status_code(f, n.value)))
+                    kinds.append(status_kind(py_status_code(f, n.value)))
         elif isinstance(n, cst.Tuple) and isinstance(f.parent(n), cst.Return):  # Flask: return body, 503, headers
             for element in n.elements[1:2]:
                 if isinstance(element.value, (cst.Integer, cst.Attribute, cst.Name)):
-                    kinds.append(_status_kind(py_status_code(f, element.value)))
+                    kinds.append(status_kind(py_status_code(f, element.value)))
         elif isinstance(n, cst.Dict):  # ASGI: {"type": "http.response.start", "status": 503, ...}
             for element in n.elements:
                 if isinstance(element, cst.DictElement) and f.string_value(element.key) == "status":
-                    kinds.append(_status_kind(py_status_code(f, element.value)))
+                    kinds.append(status_kind(py_status_code(f, element.value)))
     found = [k for k in kinds if k]
     if OVERLOAD in found:
         return OVERLOAD
@@ -828,7 +833,7 @@ def _py_condition(f: PythonFile, test: cst.BaseExpression, positive: bool) -> st
         if isinstance(op, (cst.Equal, cst.NotEqual, cst.Is, cst.IsNot)):
             code = py_status_code(f, right) if "status" in (dotted(left) or "").lower() else None
             if code is not None and positive == isinstance(op, (cst.Equal, cst.Is)):
-                return _status_kind(code)
+                return status_kind(code)
             flag = f.bool_value(right)
             number = f.number_value(right)
             if flag is not None or number is not None:
@@ -882,8 +887,7 @@ def _py_functions(f: PythonFile, node: cst.CSTNode) -> list[cst.FunctionDef]:
 
 
 def _py_params(func: cst.FunctionDef) -> list[str]:
-    params = func.params
-    return [p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)]
+    return [p.name.value for p in parameters(func)]
 
 
 def _py_decorator_names(func: cst.FunctionDef) -> list[tuple[str, cst.Decorator]]:
@@ -916,7 +920,7 @@ def _py_registered(f: PythonFile) -> dict[str, str]:
         elif last in ("add_exception_handler", "register_error_handler", "set_error_handler", "errorhandler"):
             names, kind = [a.value for a in call.args[1:]], ERROR_PATH
             code = py_status_code(f, call.args[0].value) if call.args else None
-            kind = _status_kind(code) or ERROR_PATH
+            kind = status_kind(code) or ERROR_PATH
         middlewares = f.arg(call, "middlewares") or f.arg(call, "middleware")
         if middlewares is not None:
             for element in getattr(f.resolve(middlewares), "elements", ()):
@@ -944,14 +948,6 @@ def py_class_bases(f: PythonFile, cls: cst.ClassDef, _seen: frozenset = frozense
                 if other.name.value == local and other is not cls:
                     out.extend(py_class_bases(f, other, _seen | {local}))
     return out
-
-
-def _py_method(cls: cst.ClassDef, name: str) -> cst.FunctionDef | None:
-    body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
-    for stmt in body:
-        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name:
-            return stmt
-    return None
 
 
 def _py_calls_with_first(func: cst.FunctionDef, first: str) -> bool:
@@ -993,7 +989,7 @@ def _py_global_class(f: PythonFile, cls: cst.ClassDef, method: cst.FunctionDef) 
     if _py_registered(f).get(cls.name.value) == GLOBAL:  # app.add_middleware(Cls), Middleware(Cls)
         return True
     if method.name.value == "__call__":
-        init = _py_method(cls, "__init__")
+        init = method_of(cls, "__init__")
         if init is not None and "get_response" in _py_params(init):
             return True
         return _py_global_function(f, method)
@@ -1019,7 +1015,7 @@ def _py_function_kind(f: PythonFile, func: cst.FunctionDef) -> str | None:
             code = None
             if isinstance(dec.decorator, cst.Call) and dec.decorator.args:
                 code = py_status_code(f, dec.decorator.args[0].value)
-            return _status_kind(code) or ERROR_PATH
+            return status_kind(code) or ERROR_PATH
     registered = _py_registered(f).get(func.name.value)
     if registered in PATH_ONLY:
         return registered
@@ -1080,10 +1076,7 @@ def py_path_context(f: PythonFile, node: cst.CSTNode) -> str | None:
             if kind:
                 found.append(kind)
                 break
-    for kind in (SHUTDOWN, OVERLOAD, NO_LENGTH, ERROR_PATH):
-        if kind in found:
-            return kind
-    return None
+    return _strongest(found)
 
 
 def _py_position(stmt: cst.CSTNode, f: PythonFile, node: cst.CSTNode) -> int:
@@ -1120,7 +1113,7 @@ def py_close_context(f: PythonFile, node: cst.CSTNode) -> str | None:
 
 __all__ = [
     "ERROR_PATH", "OVERLOAD", "SHUTDOWN", "NO_LENGTH", "GLOBAL", "PATH_ONLY", "PHRASES", "is_path_only",
-    "severity_for", "phrase", "words", "name_kind", "go_status_code", "go_path_context", "go_is_global",
+    "severity_for", "phrase", "words", "name_kind", "status_kind", "go_status_code", "go_path_context", "go_is_global",
     "go_close_context", "go_is_modify_response", "py_status_code", "py_class_bases", "py_path_context",
     "py_is_global", "py_close_context",
 ]

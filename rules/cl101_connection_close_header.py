@@ -69,6 +69,7 @@ from connlint.frontends.go import GoFile, canonical_header_key
 from connlint.frontends.python import PythonFile, dict_items, dotted
 from connlint.registry import Rule
 
+from ._go import FASTHTTP, FIBER, node_key
 from ._http import has_close_token, is_connection, py_connection_close_entry, py_is_response_factory, py_side
 from ._paths import (
     ERROR_PATH,
@@ -78,10 +79,12 @@ from ._paths import (
     SHUTDOWN,
     go_close_context,
     go_is_modify_response,
+    is_path_only,
     phrase,
     py_class_bases,
     py_close_context,
 )
+from ._py import imports_any, walk
 
 RULE = Rule(
     "CL101",
@@ -146,7 +149,7 @@ def _message(context: str | None, runtime: str) -> str:
 
 
 def _severity(context: str | None, runtime: str) -> Severity:
-    if context in (ERROR_PATH, OVERLOAD, SHUTDOWN, NO_LENGTH):
+    if is_path_only(context):
         return Severity.NOTE
     if runtime == "sanic":
         return Severity.WARNING  # no effect at run time: misleading code, not a closed connection
@@ -178,14 +181,8 @@ GO_HEADER_VARS = """
       arguments: (argument_list) @args) .))
 """
 GO_LITERALS = "(composite_literal body: (literal_value) @body) @lit"
-FIBER = "github.com/gofiber/fiber"
-FASTHTTP = "github.com/valyala/fasthttp"
 FASTHTTP_SETTERS = ("Set", "Add", "SetBytesV", "SetBytesKV", "SetCanonical", "AddBytesV", "AddBytesKV", "SetBytesK",
                     "AddBytesK")
-
-
-def _key(node) -> tuple[int, int, str]:
-    return (node.start_byte, node.end_byte, node.type)
 
 
 def _field(f: GoFile, node) -> str:
@@ -362,7 +359,7 @@ def _go_copied_into_response(f: GoFile, ref, header_vars) -> tuple[object, str] 
     parent = ref.parent
     # for k, v := range hdr { w.Header()[k] = v } / { w.Header().Set(k, v[0]) } / nested range over v
     right = parent.child_by_field_name("right") if parent is not None and parent.type == "range_clause" else None
-    if right is not None and _key(right) == _key(ref):
+    if right is not None and node_key(right) == node_key(ref):
         left = parent.child_by_field_name("left")
         loop = parent.parent
         body = loop.child_by_field_name("body") if loop is not None else None
@@ -394,13 +391,14 @@ def _go_copied_into_response(f: GoFile, ref, header_vars) -> tuple[object, str] 
         call = parent.parent
         args = f.call_args(call)
         if f.selector(call.child_by_field_name("function")) in (("maps", "Copy"), ("golang.org/x/exp/maps", "Copy")):
-            if len(args) == 2 and _key(args[1]) == _key(ref):
+            if len(args) == 2 and node_key(args[1]) == node_key(ref):
                 runtime = _go_response_header(f, args[0], header_vars)
                 return (call, runtime) if runtime else None
     # resp.Header = hdr inside ReverseProxy.ModifyResponse
     if parent is not None and parent.type == "expression_list" and parent.parent is not None:
         stmt = parent.parent
-        if stmt.type == "assignment_statement" and _key(stmt.child_by_field_name("right") or stmt) == _key(parent):
+        values = stmt.child_by_field_name("right") or stmt
+        if stmt.type == "assignment_statement" and node_key(values) == node_key(parent):
             left = stmt.child_by_field_name("left")
             target = left.named_children[0] if left is not None and left.named_child_count == 1 else None
             if _field(f, target) == "Header":
@@ -481,7 +479,7 @@ def _go_echoes_client(f: GoFile, node) -> bool:
     for anc in f.ancestors(node):
         if anc.type in ("function_declaration", "method_declaration"):
             return False
-        if anc.type == "if_statement" and _key(child) == _key(anc.child_by_field_name("consequence") or anc):
+        if anc.type == "if_statement" and node_key(child) == node_key(anc.child_by_field_name("consequence") or anc):
             cond = anc.child_by_field_name("condition")
             stack = [cond] if cond is not None else []
             strings, request_close = [], False
@@ -501,13 +499,13 @@ def _go_echoes_client(f: GoFile, node) -> bool:
     return False
 
 
-@RULE.go("connection&close")
+@RULE.go(r"re:[\"`]connection[\"`]|headerconnection&close")
 def check_go(f: GoFile) -> Iterator[Hit]:
     seen: set[tuple] = set()
     for node, where, runtime in _go_findings(f):
-        if _key(node) in seen or _go_echoes_client(f, where):
+        if node_key(node) in seen or _go_echoes_client(f, where):
             continue
-        seen.add(_key(node))
+        seen.add(node_key(node))
         context = go_close_context(f, where)
         if context is None and runtime == "proxy":
             context = GLOBAL
@@ -539,10 +537,6 @@ PY_RUNTIMES = (
     ("http.server", "stdlib"), ("socketserver", "stdlib"), ("wsgiref", "stdlib"),
 )
 STDLIB_HANDLER_MODULES = ("http.server", "socketserver", "wsgiref")
-
-
-def _imports_any(f: PythonFile, prefixes: tuple[str, ...]) -> bool:
-    return any(q == p or q.startswith(p + ".") for q in f.imports.values() for p in prefixes)
 
 
 def _py_mutable_headers(f: PythonFile, expr: cst.BaseExpression) -> bool:
@@ -617,19 +611,10 @@ def _py_expectation(f: PythonFile, node: cst.CSTNode) -> bool:
 def _py_function_mentions_start(f: PythonFile, node: cst.CSTNode) -> bool:
     """The function holding `node` (or one around it) handles ASGI `http.response.start` messages."""
     for func in (a for a in f.ancestors(node) if isinstance(a, cst.FunctionDef)):
-        for string in _py_strings(func):
+        for string in (n for n in walk(func) if isinstance(n, cst.SimpleString)):
             if f.string_value(string) == ASGI_START:
                 return True
     return False
-
-
-def _py_strings(node: cst.CSTNode) -> Iterator[cst.SimpleString]:
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, cst.SimpleString):
-            yield n
-        stack.extend(n.children)
 
 
 def _py_message_headers(f: PythonFile, expr: cst.BaseExpression) -> bool:
@@ -694,9 +679,9 @@ def _py_handler_runtime(f: PythonFile, node: cst.CSTNode, method: str) -> str | 
     local_classes = {c.name.value for c in f.nodes(cst.ClassDef)}
     project_base = any(b and b != "object" and b not in local_classes for b in bases)  # `from .base import BaseHandler`
     if project_base:
-        if _imports_any(f, ("tornado",)) and method != "send_header":
+        if imports_any(f, "tornado") and method != "send_header":
             return "tornado"
-        if _imports_any(f, STDLIB_HANDLER_MODULES) and method == "send_header":
+        if imports_any(f, *STDLIB_HANDLER_MODULES) and method == "send_header":
             return "stdlib"
     return None
 
@@ -752,7 +737,7 @@ def _py_runtime(f: PythonFile, node: cst.CSTNode) -> str:
                         if runtime is not None:
                             return runtime
                 stack.extend(reversed(n.children))
-    found = {runtime for prefix, runtime in PY_RUNTIMES if _imports_any(f, (prefix,))}
+    found = {runtime for prefix, runtime in PY_RUNTIMES if imports_any(f, prefix)}
     if len(found) > 1:
         found.discard("stdlib")  # a framework that also imports http.server for status phrases
     return found.pop() if len(found) == 1 else "generic"
@@ -760,7 +745,7 @@ def _py_runtime(f: PythonFile, node: cst.CSTNode) -> str:
 
 def _py_findings(f: PythonFile) -> Iterator[tuple[cst.CSTNode, cst.CSTNode, str | None]]:
     """(node to report, node whose path decides the severity, runtime or None to guess from the file)."""
-    server_file = _imports_any(f, PY_SERVER_MODULES)
+    server_file = imports_any(f, *PY_SERVER_MODULES)
 
     for assign in f.nodes(cst.Assign):
         for target in assign.targets:
@@ -852,7 +837,7 @@ def _py_findings(f: PythonFile) -> Iterator[tuple[cst.CSTNode, cst.CSTNode, str 
             if entry is not None:
                 yield entry, entry, "asgi"
 
-    if _imports_any(f, FLASK_LIKE):
+    if imports_any(f, *FLASK_LIKE):
         for ret in f.nodes(cst.Return):
             if isinstance(ret.value, cst.Tuple) and len(ret.value.elements) in (2, 3):
                 entry = py_connection_close_entry(f, ret.value.elements[-1].value)
@@ -885,7 +870,7 @@ def _py_echoes_client(f: PythonFile, node: cst.CSTNode) -> bool:
     return False
 
 
-@RULE.python("connection&close")
+@RULE.python(r"re:['\"]connection['\"]|hdrs\.connection&close")
 def check_python(f: PythonFile) -> Iterator[Hit]:
     seen: set[int] = set()
     for node, where, runtime in _py_findings(f):

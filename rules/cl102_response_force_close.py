@@ -77,6 +77,7 @@ from connlint.frontends.go import GoFile
 from connlint.frontends.python import PythonFile, dotted
 from connlint.registry import Rule
 
+from ._go import FASTHTTP, FIBER, METHOD_CALLS, GoNames, named, package_name, strip, within
 from ._http import has_close_token, is_connection
 from ._paths import (
     ERROR_PATH,
@@ -88,8 +89,10 @@ from ._paths import (
     phrase,
     py_close_context,
     py_status_code,
+    severity_for,
+    status_kind,
 )
-from .cl202_client_keepalive_disabled import _Go, _named, _strip
+from ._py import imports_any, parameters, walk
 
 RULE = Rule(
     "CL102",
@@ -140,53 +143,20 @@ def _message(code: str, context: str | None, runtime: str) -> str:
     return f"`{code}`: {effect}; {REMEDIES[runtime]}."
 
 
-def _severity(context: str | None) -> Severity:
-    return Severity.NOTE if context in PATH_FIXES else Severity.ERROR
-
-
-def _status_context(code: int | None) -> str | None:
-    if code in (429, 503):
-        return OVERLOAD
-    if code is not None and 400 <= code <= 599:
-        return ERROR_PATH
-    return None
-
-
 # ---- Go ------------------------------------------------------------------------------------
-
-FASTHTTP = "github.com/valyala/fasthttp"
-FIBER = "github.com/gofiber/fiber"
 
 # A close inside a condition on the client's own request to close changes nothing: the server closes anyway.
 GO_MIRROR_METHODS = {"ConnectionClose", "IsHTTP11"}
 MIRROR_STRINGS = {"close", "connection", "http/1.0"}
 PY_MIRROR_NAMES = {"keep_alive", "request_version", "close_connection"}
 
-GO_CALLS = """
-(call_expression
-  function: (selector_expression operand: (_) @recv field: (field_identifier) @method)
-  arguments: (argument_list) @args) @call
-"""
-
-
-def _go_package(f: GoFile) -> str:
-    for clause in f.root.named_children:
-        if clause.type == "package_clause" and clause.named_child_count:
-            return f.text(clause.named_children[0])
-    return ""
-
-
-def _inside(node, container) -> bool:
-    return container.start_byte <= node.start_byte and node.end_byte <= container.end_byte
-
-
 class _GoServer:
     """What a receiver is on the server side: a handler's fasthttp ctx, its response or its response header."""
 
     def __init__(self, f: GoFile) -> None:
         self.f = f
-        self.g = _Go(f)
-        self.package = _go_package(f)
+        self.g = GoNames(f)
+        self.package = package_name(f)
 
     def _type_kind(self, type_node) -> str | None:
         """'ctx' for `*fasthttp.RequestCtx`, 'fiber' for `*fiber.Ctx` / `fiber.Ctx`."""
@@ -195,7 +165,7 @@ class _GoServer:
             return "ctx"
         if member == (FIBER, "Ctx"):
             return "fiber"
-        node = _strip(type_node)
+        node = strip(type_node)
         if node is not None and node.type == "pointer_type" and node.named_child_count == 1:
             node = node.named_children[0]
         if node is not None and node.type == "type_identifier":  # inside the package itself
@@ -209,7 +179,7 @@ class _GoServer:
     def kind(self, expr, depth: int = 0):
         """(kind, framework, handler function) where kind is 'ctx', 'response', 'header' or 'fiber'."""
         f = self.f
-        expr = _strip(expr)
+        expr = strip(expr)
         if expr is None or depth > 12:
             return None
         if expr.type == "unary_expression" and f.text(expr.child_by_field_name("operator")) == "&":
@@ -256,7 +226,7 @@ def _go_mirrors(f: GoFile, node) -> bool:
         if anc.type in ("function_declaration", "method_declaration", "func_literal"):
             return False
         body = anc.child_by_field_name("consequence") if anc.type == "if_statement" else None
-        if body is None or not _inside(node, body):
+        if body is None or not within(node, body):
             continue
         stack = [anc.child_by_field_name("condition")]
         while stack:
@@ -275,8 +245,8 @@ def _go_mirrors(f: GoFile, node) -> bool:
 @RULE.go("setconnectionclose")
 def check_go(f: GoFile) -> Iterator[Hit]:
     server: _GoServer | None = None
-    for m in f.matches(GO_CALLS):
-        if f.text(m["method"]) != "SetConnectionClose" or _named(m["args"]):
+    for m in f.matches(METHOD_CALLS):
+        if f.text(m["method"]) != "SetConnectionClose" or named(m["args"]):
             continue
         server = server or _GoServer(f)
         found = server.kind(m["recv"])
@@ -284,7 +254,8 @@ def check_go(f: GoFile) -> Iterator[Hit]:
             continue
         context = go_close_context(f, m["call"])
         code = " ".join(f.text(m["call"]).split())
-        yield f.report(m["call"], message=_message(code, context, found[1]), severity=_severity(context))
+        severity = severity_for(context, Severity.ERROR)
+        yield f.report(m["call"], message=_message(code, context, found[1]), severity=severity)
 
 
 # ---- Python --------------------------------------------------------------------------------
@@ -314,14 +285,6 @@ HANDLER_METHOD = re.compile(r"^do_[A-Z]+$")
 EVERY_RESPONSE_METHODS = ("end_headers", "send_response", "send_response_only")
 
 
-def _py_children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(n.children)
-
-
 def _py_mirrors(f: PythonFile, node: cst.CSTNode) -> bool:
     """Inside `if not request.keep_alive:` or a test of the request's Connection header or HTTP version."""
     child = node
@@ -329,7 +292,7 @@ def _py_mirrors(f: PythonFile, node: cst.CSTNode) -> bool:
         if isinstance(anc, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
             return False
         if isinstance(anc, cst.If) and child is anc.body:
-            for n in _py_children(anc.test):
+            for n in walk(anc.test):
                 name = n.value if isinstance(n, cst.Name) else n.attr.value if isinstance(n, cst.Attribute) else ""
                 if name in PY_MIRROR_NAMES:
                     return True
@@ -339,18 +302,13 @@ def _py_mirrors(f: PythonFile, node: cst.CSTNode) -> bool:
     return False
 
 
-def _py_params(func: cst.FunctionDef) -> list[cst.Param]:
-    p = func.params
-    return [*p.posonly_params, *p.params, *p.kwonly_params]
-
-
 def _py_param(f: PythonFile, name: cst.Name) -> tuple[cst.FunctionDef, cst.Param] | None:
     """The parameter a name refers to when it is never assigned in its function."""
     if f.assigned_values(name):
         return None
     func = f.enclosing_function(name)
     while func is not None:
-        for param in _py_params(func):
+        for param in parameters(func):
             if param.name.value == name.value:
                 return func, param
         func = f.enclosing_function(func)
@@ -378,7 +336,7 @@ class _PyAiohttp:
 
     def __init__(self, f: PythonFile) -> None:
         self.f = f
-        self.imported = any(q == "aiohttp" or q.startswith("aiohttp.") for q in f.imports.values())
+        self.imported = imports_any(f, "aiohttp")
         self._hooks: set[str] | None = None
 
     def _middleware(self, func: cst.FunctionDef) -> bool:
@@ -407,7 +365,7 @@ class _PyAiohttp:
                 call = value.expression  # resp = await handler(request)
                 if isinstance(call.func, cst.Name) and _py_param(f, call.func) is not None:
                     func = f.enclosing_function(call)
-                    if func is not None and (self._middleware(func) or len(_py_params(func)) == 2):
+                    if func is not None and (self._middleware(func) or len(parameters(func)) == 2):
                         return "global", None
             if isinstance(value, cst.Call):
                 q = f.callee(value) or ""
@@ -423,7 +381,7 @@ class _PyAiohttp:
         q = self.f.callee(factory) or ""
         if q.startswith(AIOHTTP_EXCEPTION_MODULES):
             return None  # its status is known to `py_close_context` when it is in the same block
-        return _status_context(py_status_code(self.f, self.f.arg(factory, "status")))
+        return status_kind(py_status_code(self.f, self.f.arg(factory, "status")))
 
 
 def _py_force_close(f: PythonFile) -> Iterator[Hit]:
@@ -440,7 +398,8 @@ def _py_force_close(f: PythonFile) -> Iterator[Hit]:
         if context is None and kind == "global":
             context = GLOBAL
         code = f"{dotted(func.value)}.force_close()"
-        yield f.report(call, message=_message(code, context, "aiohttp"), severity=_severity(context))
+        severity = severity_for(context, Severity.ERROR)
+        yield f.report(call, message=_message(code, context, "aiohttp"), severity=severity)
 
 
 class _PyHandlers:
@@ -522,7 +481,7 @@ def _py_truthy(f: PythonFile, value: cst.BaseExpression) -> bool:
 def _py_method_calls(func: cst.FunctionDef, names: tuple[str, ...]) -> list[cst.Call]:
     """Calls of the named methods inside `func` (`self.x()`, `super().x()`, `Base.x(self)`)."""
     return [
-        n for n in _py_children(func.body)
+        n for n in walk(func.body)
         if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value in names
     ]
 
@@ -576,7 +535,8 @@ def _py_close_connection(f: PythonFile) -> Iterator[Hit]:
             )
             yield f.report(assign, message=message)
             continue
-        yield f.report(assign, message=_message(code, context, "stdlib"), severity=_severity(context))
+        severity = severity_for(context, Severity.ERROR)
+        yield f.report(assign, message=_message(code, context, "stdlib"), severity=severity)
 
 
 @RULE.python("force_close", "close_connection")

@@ -52,8 +52,8 @@ from connlint.findings import Hit, Severity
 from connlint.frontends.go import GoFile
 from connlint.registry import Rule
 
-from ._http import has_close_token, is_connection
-from .cl202_client_keepalive_disabled import NET_HTTP, _go_close_value, _go_true, _Go, _named, _strip
+from ._go import ECHO, FASTHTTP, FIBER, GIN, METHOD_CALLS, NET_HTTP, GoNames, assignments, named, strip
+from ._http import go_close_value, has_close_token, is_connection
 
 RULE = Rule(
     "CL103",
@@ -70,19 +70,6 @@ FASTHTTP_MESSAGE = (
     "the handler ran; delete the line, or call `ctx.SetConnectionClose()` if the connection really must close."
 )
 
-GIN = "github.com/gin-gonic/gin"
-ECHO = "github.com/labstack/echo"
-FASTHTTP = "github.com/valyala/fasthttp"
-FIBER = "github.com/gofiber/fiber"
-
-GO_ASSIGNS = """
-(assignment_statement left: (expression_list) @left operator: "=" right: (expression_list) @right) @assign
-"""
-GO_METHOD_CALLS = """
-(call_expression
-  function: (selector_expression operand: (_) @recv field: (field_identifier) @method)
-  arguments: (argument_list) @args) @call
-"""
 SEND_METHODS = ("Do", "RoundTrip")  # client.Do(r), transport.RoundTrip(r)
 WRITE_METHODS = ("Write", "WriteProxy")  # r.Write(upstreamConn)
 COPY_METHODS = ("WithContext", "Clone")  # r.WithContext(ctx) is the same request; a clone copies Close
@@ -93,25 +80,23 @@ class _Handlers:
 
     def __init__(self, f: GoFile) -> None:
         self.f = f
-        self.g = _Go(f)
+        self.g = GoNames(f)
 
     @cached_property
     def forwarded(self) -> list[tuple[int, str]]:
         """(byte offset, request text) where a request is sent upstream: `client.Do(r)`, `r.Write(conn)`,
         `r.RequestURI = ""` (required before a server request can be sent by a client)."""
         sent = []
-        for m in self.f.matches(GO_METHOD_CALLS):
-            method, args = self.f.text(m["method"]), _named(m["args"])
+        for m in self.f.matches(METHOD_CALLS):
+            method, args = self.f.text(m["method"]), named(m["args"])
             if method in SEND_METHODS and len(args) == 1:
                 sent.append(args[0])
             elif method in WRITE_METHODS and len(args) == 1:
                 sent.append(m["recv"])
-        for m in self.f.matches(GO_ASSIGNS):
-            left, right = _named(m["left"]), _named(m["right"])
-            for target, value in zip(left, right) if len(left) == len(right) else ():
-                field = target.child_by_field_name("field") if target.type == "selector_expression" else None
-                if self.f.text(field) == "RequestURI" and self.f.string_value(_strip(value)) == "":
-                    sent.append(target.child_by_field_name("operand"))
+        for _, target, value, _ in assignments(self.f):
+            field = target.child_by_field_name("field") if target.type == "selector_expression" else None
+            if self.f.text(field) == "RequestURI" and self.f.string_value(strip(value)) == "":
+                sent.append(target.child_by_field_name("operand"))
         found = []
         for expr in sent:
             for origin in self._origins(expr):
@@ -134,12 +119,12 @@ class _Handlers:
 
     def _base(self, expr, methods: tuple[str, ...]):
         """`r` of `r.WithContext(ctx)` (and of `r.Clone(ctx)` when `Clone` is in `methods`)."""
-        expr = _strip(expr)
+        expr = strip(expr)
         while expr is not None and expr.type == "call_expression":
             func = expr.child_by_field_name("function")
             if func.type != "selector_expression" or self.f.text(func.child_by_field_name("field")) not in methods:
                 break
-            expr = _strip(func.child_by_field_name("operand"))
+            expr = strip(func.child_by_field_name("operand"))
         return expr
 
     def _sent_upstream(self, scope, text: str) -> bool:
@@ -152,7 +137,7 @@ class _Handlers:
             return False
         if self.g.member(param_type) != (NET_HTTP, "Request"):
             return False
-        params = [p for p in _named(func.child_by_field_name("parameters")) if p.type == "parameter_declaration"]
+        params = [p for p in named(func.child_by_field_name("parameters")) if p.type == "parameter_declaration"]
         if any(self.g.member(p.child_by_field_name("type")) == (NET_HTTP, "ResponseWriter") for p in params):
             return True
         return func.type == "method_declaration" and self.f.function_name(func) == "ServeHTTP" and len(params) == 2
@@ -193,14 +178,14 @@ class _Handlers:
 
     def _context_param(self, operand, package: str, pointer: bool | None):
         """The handler declaring `c` as its `package.Context` parameter."""
-        operand = _strip(operand)
+        operand = strip(operand)
         if operand is None or operand.type != "identifier" or not self._param_of(operand, package, "Context", pointer):
             return None
         return self.g.lookup(operand)[1]
 
     def header(self, recv, depth: int = 0) -> bool:
         """`r.Header` of an incoming request, or a local bound to it (`h := r.Header`)."""
-        recv = _strip(recv)
+        recv = strip(recv)
         if recv is None or depth > 4:
             return False
         if recv.type == "selector_expression" and self.f.text(recv.child_by_field_name("field")) == "Header":
@@ -216,11 +201,11 @@ class _Handlers:
     # ---- fasthttp / fiber ----------------------------------------------------------------
     def fast_request(self, expr) -> bool:
         """`ctx.Request` of a fasthttp handler's `*fasthttp.RequestCtx`, fiber `c.Request()` / `c.Context().Request`."""
-        expr = _strip(expr)
+        expr = strip(expr)
         if expr is None:
             return False
         if expr.type == "selector_expression" and self.f.text(expr.child_by_field_name("field")) == "Request":
-            ctx = _strip(expr.child_by_field_name("operand"))
+            ctx = strip(expr.child_by_field_name("operand"))
             if ctx is not None and ctx.type == "identifier":
                 return self._param_of(ctx, FASTHTTP, "RequestCtx", True)
             return ctx is not None and self._fiber_call(ctx, ("Context", "RequestCtx"))  # fiber v2 / v3
@@ -232,11 +217,11 @@ class _Handlers:
         func = expr.child_by_field_name("function")
         if func.type != "selector_expression" or self.f.text(func.child_by_field_name("field")) not in methods:
             return False
-        operand = _strip(func.child_by_field_name("operand"))
+        operand = strip(func.child_by_field_name("operand"))
         return operand is not None and operand.type == "identifier" and self._param_of(operand, FIBER, "Ctx", None)
 
     def fast_header(self, recv) -> bool:
-        recv = _strip(recv)
+        recv = strip(recv)
         return (
             recv is not None
             and recv.type == "selector_expression"
@@ -246,21 +231,21 @@ class _Handlers:
 
 
 def _header_literal_closes(h: _Handlers, value) -> bool:
-    value = _strip(value)
+    value = strip(value)
     if value is None or value.type != "composite_literal":
         return False
     if h.g.member(value.child_by_field_name("type")) != (NET_HTTP, "Header"):
         return False
-    for element in _named(value.child_by_field_name("body")):
+    for element in named(value.child_by_field_name("body")):
         if element.type != "keyed_element" or element.named_child_count < 2:
             continue
-        if not is_connection(h.f.string_value(_strip(element.named_children[0]))):
+        if not is_connection(h.f.string_value(strip(element.named_children[0]))):
             continue
-        values = _strip(element.named_children[-1])
+        values = strip(element.named_children[-1])
         if values is not None and values.type == "literal_value":  # {"close"}: an elided []string literal
-            if any(has_close_token(h.f.string_value(_strip(v))) for v in _named(values)):
+            if any(has_close_token(h.f.string_value(strip(v))) for v in named(values)):
                 return True
-        elif _go_close_value(h.f, values):
+        elif go_close_value(h.f, values):
             return True
     return False
 
@@ -272,26 +257,22 @@ def _header_literal_closes(h: _Handlers, value) -> bool:
 def check_go(f: GoFile) -> Iterator[Hit]:
     h = _Handlers(f)
 
-    for m in f.matches(GO_ASSIGNS):
-        left, right = _named(m["left"]), _named(m["right"])
-        if len(left) != len(right):
-            continue
-        for target, value in zip(left, right):
-            if target.type == "selector_expression":
-                field, operand = f.text(target.child_by_field_name("field")), target.child_by_field_name("operand")
-                if field == "Close" and _go_true(f, value) and h.request(operand):
-                    yield f.report(m["assign"])
-                elif field == "Header" and _header_literal_closes(h, value) and h.request(operand):
-                    yield f.report(m["assign"])  # r.Header = http.Header{"Connection": {"close"}}
-            elif target.type == "index_expression" and len(left) == 1:  # r.Header["Connection"] = []string{"close"}
-                if (
-                    is_connection(f.string_value(target.child_by_field_name("index")))
-                    and _go_close_value(f, value)
-                    and h.header(target.child_by_field_name("operand"))
-                ):
-                    yield f.report(m["assign"])
+    for assign, target, value, count in assignments(f):
+        if target.type == "selector_expression":
+            field, operand = f.text(target.child_by_field_name("field")), target.child_by_field_name("operand")
+            if field == "Close" and f.bool_value(strip(value)) is True and h.request(operand):
+                yield f.report(assign)
+            elif field == "Header" and _header_literal_closes(h, value) and h.request(operand):
+                yield f.report(assign)  # r.Header = http.Header{"Connection": {"close"}}
+        elif target.type == "index_expression" and count == 1:  # r.Header["Connection"] = []string{"close"}
+            if (
+                is_connection(f.string_value(target.child_by_field_name("index")))
+                and go_close_value(f, value)
+                and h.header(target.child_by_field_name("operand"))
+            ):
+                yield f.report(assign)
 
-    for m in f.matches(GO_METHOD_CALLS):
+    for m in f.matches(METHOD_CALLS):
         method, args, recv = f.text(m["method"]), f.call_args(m["call"]), m["recv"]
         if method in ("Set", "Add") and len(args) == 2:
             if is_connection(f.string_value(args[0])) and has_close_token(f.string_value(args[1])):

@@ -61,6 +61,11 @@ from connlint.frontends.go import GoFile
 from connlint.frontends.python import PythonFile, dotted
 from connlint.registry import Rule
 
+from ._go import COMPOSITE_LITERALS, FASTHTTP, FIBER, METHOD_CALLS, node_key, package_name, within
+from ._paths import words
+from ._py import imports_any, keyword_arg
+from ._py_handlers import is_http10
+
 RULE = Rule(
     "CL201",
     "server-keepalive-disabled",
@@ -73,18 +78,10 @@ RULE = Rule(
 
 # ---- Go ------------------------------------------------------------------------------------
 
-FASTHTTP = "github.com/valyala/fasthttp"
-FIBER = "github.com/gofiber/fiber"
 # (import path, type) of the config structs whose fields disable keep-alive, and the package that defines
 # each type (for code inside that package, which names it unqualified).
 GO_CONFIG_TYPES = {(FASTHTTP, "Server"): "fasthttp", (FIBER, "Config"): "fiber"}
 
-GO_METHOD_CALLS = """
-(call_expression
-  function: (selector_expression operand: (_) @recv field: (field_identifier) @method)
-  arguments: (argument_list)) @call
-"""
-GO_LITERALS = "(composite_literal type: (_) @type body: (literal_value) @body) @lit"
 GO_FIELD_ASSIGNS = """
 (assignment_statement
   left: (expression_list . (selector_expression operand: (_) @recv field: (field_identifier) @field) .)
@@ -118,85 +115,15 @@ START_WORDS = {
 # Channel names that carry a shutdown signal: `<-quit`, `<-sigCh`, `<-stopCh`, `<-done`.
 SIGNAL_CHANNEL_WORDS = HOOK_WORDS | {"sig", "sigs", "sigch", "sigchan", "done", "term", "shut", "cancel"}
 SIGNAL_PACKAGES = ("os", "syscall", "golang.org/x/sys/unix", "os/signal")
-_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
-
-
-def _words(name: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(name)]
 
 
 def _hook_name(name: str) -> bool:
     """`Shutdown`, `gracefulStop`, `onSignal`, `drainConns`; not `runWithGracefulShutdown`."""
-    words = _words(name)
-    pairs = {a + b for a, b in zip(words, words[1:])}  # ShutDown, tearDown, cleanUp
-    if START_WORDS.intersection(words) or START_WORDS.intersection(pairs):
+    parts = words(name)
+    pairs = {a + b for a, b in zip(parts, parts[1:])}  # ShutDown, tearDown, cleanUp
+    if START_WORDS.intersection(parts) or START_WORDS.intersection(pairs):
         return False
-    return bool(HOOK_WORDS.intersection(words) or HOOK_WORDS.intersection(pairs))
-
-
-def _key(node) -> tuple[int, int, str]:
-    return (node.start_byte, node.end_byte, node.type)
-
-
-def _inside(node, container) -> bool:
-    return container.start_byte <= node.start_byte and node.end_byte <= container.end_byte
-
-
-def _go_package(f: GoFile) -> str:
-    for clause in f.root.named_children:
-        if clause.type == "package_clause" and clause.named_child_count:
-            return f.text(clause.named_children[0])
-    return ""
-
-
-def _go_assigned_names(f: GoFile) -> set[str]:
-    """Names that are assigned or whose address is taken somewhere: their `var` value is not a constant."""
-    names: set[str] = set()
-    query = """
-    (assignment_statement left: (expression_list (identifier) @name))
-    (inc_statement (identifier) @name)
-    (dec_statement (identifier) @name)
-    (unary_expression operator: "&" operand: (identifier) @name)
-    """
-    for nodes in f.captures(query).values():
-        names.update(f.text(n) for n in nodes)
-    return names
-
-
-class _GoValues:
-    """Bool and int values of literals and of constants (a package `var` only when never reassigned)."""
-
-    def __init__(self, f: GoFile) -> None:
-        self.f = f
-        self._mutable: set[str] | None = None
-
-    def _constant(self, node):
-        if node is None or node.type != "identifier":
-            return None
-        name = self.f.text(node)
-        value = self.f.constants.get(name)
-        if value is None:
-            return None
-        spec = value.parent.parent if value.parent is not None else None
-        if spec is not None and spec.type == "var_spec":
-            if self._mutable is None:
-                self._mutable = _go_assigned_names(self.f)
-            if name in self._mutable:
-                return None
-        return value
-
-    def bool(self, node) -> bool | None:
-        value = self.f.bool_value(node)
-        if value is None:
-            const = self._constant(node)
-            value = self.f.bool_value(const) if const is not None else None
-        return value
-
-    def int(self, node) -> int | None:
-        if node is not None and node.type == "int_literal":
-            return self.f.int_value(node)
-        const = self._constant(node)
-        return self.f.int_value(const) if const is not None else None
+    return bool(HOOK_WORDS.intersection(parts) or HOOK_WORDS.intersection(pairs))
 
 
 class _GoShutdownPaths:
@@ -214,7 +141,7 @@ class _GoShutdownPaths:
         self.signal_channels = notified
         self.receives = [m for m in f.matches(GO_RECEIVES) if self._signal_channel(m["chan"])]
         self.ranges = [m for m in f.matches(GO_RANGES) if self._signal_channel(m["chan"])]
-        self.method_calls = f.matches(GO_METHOD_CALLS)
+        self.method_calls = f.matches(METHOD_CALLS)
 
     def _signal_channel(self, chan) -> bool:
         f = self.f
@@ -229,8 +156,8 @@ class _GoShutdownPaths:
             chan = chan.child_by_field_name("field")
         if chan is None or chan.type not in ("identifier", "field_identifier"):
             return False
-        words = _words(f.text(chan))
-        return bool(SIGNAL_CHANNEL_WORDS.intersection(words)) or "".join(words) in SIGNAL_CHANNEL_WORDS
+        parts = words(f.text(chan))
+        return bool(SIGNAL_CHANNEL_WORDS.intersection(parts)) or "".join(parts) in SIGNAL_CHANNEL_WORDS
 
     def _hook_literal(self, literal) -> bool:
         """A closure bound to a hook-like name, passed to a hook registration, or deferred."""
@@ -280,12 +207,12 @@ class _GoShutdownPaths:
                     break
                 stmt = stmt.parent
             if case is not None:  # select { case <-quit: ... }
-                if _inside(node, case):
+                if within(node, case):
                     return True
                 continue
-            if stmt.parent is not None and _inside(node, stmt.parent):  # `<-quit` earlier in an enclosing block
+            if stmt.parent is not None and within(node, stmt.parent):  # `<-quit` earlier in an enclosing block
                 return True
-        return any(_inside(node, m["body"]) for m in self.ranges)  # for range sigCh { ... }
+        return any(within(node, m["body"]) for m in self.ranges)  # for range sigCh { ... }
 
     def _signal_selector(self, expr) -> bool:
         f = self.f
@@ -301,14 +228,14 @@ class _GoShutdownPaths:
 
     def _in_signal_branch(self, node, func) -> bool:
         for anc in self.f.ancestors(node):
-            if func is not None and _key(anc) == _key(func):
+            if func is not None and node_key(anc) == node_key(func):
                 break
             if anc.type == "expression_case" and self._signal_selector(anc.child_by_field_name("value") or anc):
                 return True
             if anc.type == "if_statement":
                 body = anc.child_by_field_name("consequence")
                 cond = anc.child_by_field_name("condition")
-                if body is not None and cond is not None and _inside(node, body) and self._signal_selector(cond):
+                if body is not None and cond is not None and within(node, body) and self._signal_selector(cond):
                     return True
         return False
 
@@ -321,10 +248,10 @@ class _GoShutdownPaths:
         serve_at = None
         for m in self.method_calls:
             call = m["call"]
-            if call.start_byte < node.end_byte or not _inside(call, func):
+            if call.start_byte < node.end_byte or not within(call, func):
                 continue
             other = f.enclosing_function(call)
-            if other is None or _key(other) != _key(func):
+            if other is None or node_key(other) != node_key(func):
                 continue
             name, other_recv = f.text(m["method"]), f.text(m["recv"])
             same = other_recv == target or target.startswith(other_recv + ".") or other_recv.startswith(target + ".")
@@ -374,25 +301,24 @@ def _go_field_message(field: str, where: str, literal: bool) -> str:
     )
 
 
-def _go_disables(values: _GoValues, field: str, value) -> bool:
+def _go_disables(f: GoFile, field: str, value) -> bool:
     if field == "DisableKeepalive":
-        return values.bool(value) is True
+        return f.bool_value(value) is True
     if field == "MaxRequestsPerConn":
-        return values.int(value) == 1
+        return f.int_value(value) == 1
     return False
 
 
 @RULE.go("keepalive", "maxrequestsperconn")
 def check_go(f: GoFile) -> Iterator[Hit]:
-    values = _GoValues(f)
     paths: _GoShutdownPaths | None = None
-    package = _go_package(f)
+    package = package_name(f)
 
-    for m in f.matches(GO_METHOD_CALLS):
+    for m in f.matches(METHOD_CALLS):
         if f.text(m["method"]) != "SetKeepAlivesEnabled":
             continue
         args = f.call_args(m["call"])
-        if len(args) != 1 or values.bool(args[0]) is not False:
+        if len(args) != 1 or f.bool_value(args[0]) is not False:
             continue
         paths = paths or _GoShutdownPaths(f)
         if not paths.covers(m["call"], m["recv"]):
@@ -403,14 +329,14 @@ def check_go(f: GoFile) -> Iterator[Hit]:
                 "while shutting down).",
             )
 
-    for m in f.matches(GO_LITERALS):
+    for m in f.matches(COMPOSITE_LITERALS):
         pkg = _go_config_type(f, m["type"], package)
         if pkg is None:
             continue
         for field, value, element in f.keyed_elements(m["lit"]):
             if field == "MaxRequestsPerConn" and pkg != "fasthttp":
                 continue
-            if _go_disables(values, field, value):
+            if _go_disables(f, field, value):
                 where = "fasthttp server" if pkg == "fasthttp" else "fiber app"
                 yield f.report(element, message=_go_field_message(field, where, literal=True))
 
@@ -424,7 +350,7 @@ def check_go(f: GoFile) -> Iterator[Hit]:
         return
     for m in f.matches(GO_FIELD_ASSIGNS):
         field = f.text(m["field"])
-        if field not in ("DisableKeepalive", "MaxRequestsPerConn") or not _go_disables(values, field, m["value"]):
+        if field not in ("DisableKeepalive", "MaxRequestsPerConn") or not _go_disables(f, field, m["value"]):
             continue
         where = {frozenset({"fasthttp"}): "fasthttp server", frozenset({"fiber"}): "fiber app"}.get(
             frozenset(uses), "server"
@@ -498,35 +424,6 @@ HYPERCORN_SETTINGS = {
 }
 
 
-def _py_constant(f: PythonFile, expr: cst.BaseExpression | None) -> cst.BaseExpression | None:
-    if isinstance(expr, cst.Name) and expr.value in f.constants:
-        return f.constants[expr.value]
-    return expr
-
-
-def _py_true(f: PythonFile, expr: cst.BaseExpression | None) -> bool:
-    return f.bool_value(_py_constant(f, expr)) is True
-
-
-def _py_false(f: PythonFile, expr: cst.BaseExpression | None) -> bool:
-    return f.bool_value(_py_constant(f, expr)) is False
-
-
-def _py_number(f: PythonFile, expr: cst.BaseExpression | None) -> float | None:
-    return f.number_value(expr)
-
-
-def _py_keyword(call: cst.Call, keyword: str) -> cst.Arg | None:
-    for a in call.args:
-        if a.keyword is not None and a.keyword.value == keyword:
-            return a
-    return None
-
-
-def _py_imports(f: PythonFile, package: str) -> bool:
-    return any(q == package or q.startswith(package + ".") for q in f.imports.values())
-
-
 def _py_file_matches(f: PythonFile, patterns: tuple[str, ...]) -> bool:
     name = re.split(r"[\\/]", f.path)[-1].lower()
     return any(fnmatch.fnmatchcase(name, p) for p in patterns)
@@ -564,11 +461,6 @@ def _py_handler_classes(f: PythonFile) -> set[str]:
     return found
 
 
-def _py_is_http10(f: PythonFile, expr: cst.BaseExpression) -> bool:
-    value = f.string_value(expr)
-    return value is not None and value.strip().upper() == "HTTP/1.0"
-
-
 def _py_protocol_version(f: PythonFile) -> Iterator[Hit]:
     handlers = _py_handler_classes(f)
     if not handlers:
@@ -586,7 +478,7 @@ def _py_protocol_version(f: PythonFile) -> Iterator[Hit]:
                     names = [small.target.value]
                 else:
                     continue
-                if "protocol_version" in names and _py_is_http10(f, small.value):
+                if "protocol_version" in names and is_http10(f, small.value):
                     yield f.report(small, message=MSG_HANDLER)
     for assign in f.nodes(cst.Assign):  # Handler.protocol_version = "HTTP/1.0"
         for target in assign.targets:
@@ -597,7 +489,7 @@ def _py_protocol_version(f: PythonFile) -> Iterator[Hit]:
             is_handler = f.qualname(owner) in HANDLER_BASES or (
                 isinstance(owner, cst.Name) and owner.value in handlers and not f.is_imported(owner)
             )
-            if is_handler and _py_is_http10(f, assign.value):
+            if is_handler and is_http10(f, assign.value):
                 yield f.report(assign, message=MSG_HANDLER)
 
 
@@ -613,22 +505,22 @@ def _py_receiver_is(
             return True
         if q.startswith(package + "."):
             return False
-        return _py_imports(f, package)
+        return imports_any(f, package)
     if value is not expr and not isinstance(value, (cst.Name, cst.Attribute)):
         return False
     name = (dotted(value) or "").rsplit(".", 1)[-1]
-    return _py_imports(f, package) and (hint is None or bool(hint.search(name)))
+    return imports_any(f, package) and (hint is None or bool(hint.search(name)))
 
 
 def _py_gunicorn_options(f: PythonFile) -> Iterator[Hit]:
     """`{"keepalive": 0}` options given to a gunicorn BaseApplication in a file that imports gunicorn."""
-    if not _py_imports(f, "gunicorn"):
+    if not imports_any(f, "gunicorn"):
         return
     for d in f.nodes(cst.Dict):
         for el in d.elements:
             if not isinstance(el, cst.DictElement) or f.string_value(el.key) != "keepalive":
                 continue
-            if _py_number(f, el.value) == 0:
+            if f.number_value(el.value) == 0:
                 yield f.report(el, message=MSG_GUNICORN)
 
 
@@ -647,7 +539,7 @@ def _py_config_files(f: PythonFile) -> Iterator[Hit]:
             last[name] = (value, node)
     for name, (value, node) in last.items():
         bad, message = settings[name]
-        if _py_number(f, value) == bad:
+        if f.number_value(value) == bad:
             yield f.report(node, message=message)
 
 
@@ -655,24 +547,24 @@ def _py_calls(f: PythonFile) -> Iterator[Hit]:
     for call in f.nodes(cst.Call):
         q = f.callee(call) or ""
         if q in UVICORN:
-            arg = _py_keyword(call, "timeout_keep_alive")
-            if arg is not None and _py_number(f, arg.value) == 0:
+            arg = keyword_arg(call, "timeout_keep_alive")
+            if arg is not None and f.number_value(arg.value) == 0:
                 yield f.report(arg, message=MSG_UVICORN)
         elif q in AIOHTTP:
-            arg = _py_keyword(call, "keepalive_timeout")
-            if arg is not None and _py_number(f, arg.value) == 0:
+            arg = keyword_arg(call, "keepalive_timeout")
+            if arg is not None and f.number_value(arg.value) == 0:
                 yield f.report(arg, message=MSG_AIOHTTP)
         elif q in TORNADO_SERVER:
-            arg = _py_keyword(call, "no_keep_alive")
+            arg = keyword_arg(call, "no_keep_alive")
             if arg is None:
                 positional = [a for a in call.args if a.keyword is None and not a.star]
                 arg = positional[1] if len(positional) > 1 else None
-            if arg is not None and _py_true(f, arg.value):
+            if arg is not None and f.bool_value(arg.value) is True:
                 yield f.report(arg, message=MSG_TORNADO)
         elif any(q == c + ".from_mapping" for c in HYPERCORN_CONFIG):
             for name, (bad, message) in HYPERCORN_SETTINGS.items():
-                arg = _py_keyword(call, name)
-                if arg is not None and _py_number(f, arg.value) == bad:
+                arg = keyword_arg(call, name)
+                if arg is not None and f.number_value(arg.value) == bad:
                     yield f.report(arg, message=message)
             mapping = f.resolve(f.arg(call, "mapping", 0))
             if isinstance(mapping, cst.Dict):
@@ -680,11 +572,11 @@ def _py_calls(f: PythonFile) -> Iterator[Hit]:
                     if not isinstance(el, cst.DictElement):
                         continue
                     key = f.string_value(el.key)
-                    if key in HYPERCORN_SETTINGS and _py_number(f, el.value) == HYPERCORN_SETTINGS[key][0]:
+                    if key in HYPERCORN_SETTINGS and f.number_value(el.value) == HYPERCORN_SETTINGS[key][0]:
                         yield f.report(el, message=HYPERCORN_SETTINGS[key][1])
         elif isinstance(call.func, cst.Attribute) and call.func.attr.value == "listen":
-            arg = _py_keyword(call, "no_keep_alive")
-            if arg is None or not _py_true(f, arg.value):
+            arg = keyword_arg(call, "no_keep_alive")
+            if arg is None or f.bool_value(arg.value) is not True:
                 continue
             if _py_receiver_is(f, call.func.value, TORNADO_APPS, "tornado"):
                 yield f.report(arg, message=MSG_TORNADO)
@@ -692,8 +584,8 @@ def _py_calls(f: PythonFile) -> Iterator[Hit]:
 
 def _py_attribute_settings(f: PythonFile) -> Iterator[Hit]:
     """`config.keep_alive_timeout = 0` (hypercorn) and `app.config.KEEP_ALIVE = False` (Sanic)."""
-    hypercorn = _py_imports(f, "hypercorn")
-    sanic = _py_imports(f, "sanic")
+    hypercorn = imports_any(f, "hypercorn")
+    sanic = imports_any(f, "sanic")
     if not (hypercorn or sanic):
         return
     for assign in f.nodes(cst.Assign):
@@ -704,11 +596,11 @@ def _py_attribute_settings(f: PythonFile) -> Iterator[Hit]:
             attr = t.attr.value
             if hypercorn and attr in HYPERCORN_SETTINGS:
                 bad, message = HYPERCORN_SETTINGS[attr]
-                if _py_number(f, assign.value) == bad and _py_receiver_is(
+                if f.number_value(assign.value) == bad and _py_receiver_is(
                     f, t.value, HYPERCORN_CONFIG, "hypercorn", CONFIG_NAME
                 ):
                     yield f.report(assign, message=message)
-            elif sanic and attr == "KEEP_ALIVE" and _py_false(f, assign.value):
+            elif sanic and attr == "KEEP_ALIVE" and f.bool_value(assign.value) is False:
                 owner = dotted(t.value) or ""
                 if owner == "config" or owner.endswith(".config"):
                     yield f.report(assign, message=MSG_SANIC)

@@ -45,11 +45,13 @@ from typing import Iterator
 import libcst as cst
 
 from connlint.findings import Hit, Severity
-from connlint.frontends.go import GoFile, decode_string, import_base
-from connlint.frontends.python import PythonFile, dotted
+from connlint.frontends.go import GoFile, import_base
+from connlint.frontends.python import PythonFile
 from connlint.registry import Rule
 
-from ._http import has_close_token, is_connection, py_connection_close_entry, py_side
+from ._go import COMPOSITE_LITERALS, FASTHTTP, METHOD_CALLS, NET_HTTP, GoNames, assignments, named, strip
+from ._http import go_close_value, has_close_token, is_connection, py_connection_close_entry, py_side, py_test_client
+from ._py import keyword_arg
 
 RULE = Rule(
     "CL202",
@@ -63,52 +65,12 @@ RULE = Rule(
 
 # ---- Go ------------------------------------------------------------------------------------
 
-NET_HTTP = "net/http"
 HTTPUTIL = "net/http/httputil"
-FASTHTTP = "github.com/valyala/fasthttp"
 RESTY = ("github.com/go-resty/resty", "resty.dev")
 
-GO_LITERALS = "(composite_literal type: (_) @type body: (literal_value) @body) @lit"
-GO_ASSIGNS = """
-(assignment_statement left: (expression_list) @left operator: "=" right: (expression_list) @right) @assign
-"""
-GO_BINDINGS = """
-(short_var_declaration left: (expression_list) @left right: (expression_list) @right)
-(assignment_statement left: (expression_list) @left operator: "=" right: (expression_list) @right)
-"""
-GO_VAR_SPECS = "(var_spec) @spec"
-GO_METHOD_CALLS = """
-(call_expression
-  function: (selector_expression operand: (_) @recv field: (field_identifier) @method)
-  arguments: (argument_list) @args) @call
-"""
 
-
-WRAPPERS = ("parenthesized_expression", "literal_element")
-
-
-def _named(node) -> list:
-    return [c for c in node.named_children if c.type != "comment"] if node is not None else []
-
-
-def _strip(node):
-    while node is not None and node.type in WRAPPERS and node.named_child_count == 1:
-        node = node.named_children[0]
-    return node
-
-
-class _Go:
-    """Per-file facts: dot imports, local bindings per function, requests handed to handlers."""
-
-    def __init__(self, f: GoFile) -> None:
-        self.f = f
-        self.dot_imports = self._dot_imports()
-
-    @cached_property
-    def bindings(self) -> dict[tuple[int, str], list[tuple[str, object]]]:
-        found: dict[tuple[int, str], list[tuple[str, object]]] = {}
-        self._collect_bindings(found)
-        return found
+class _Go(GoNames):
+    """Names resolved (`GoNames`), plus which requests are outgoing: built here, not handed to a handler."""
 
     @cached_property
     def handler_inputs(self) -> set[tuple[int, str]]:
@@ -118,63 +80,11 @@ class _Go:
     def returned(self) -> set[tuple[int, str]]:
         return self._returned()
 
-    def _dot_imports(self) -> set[str]:
-        found = set()
-        for spec in self.f.captures("(import_spec) @spec").get("spec", []):
-            name, path = spec.child_by_field_name("name"), spec.child_by_field_name("path")
-            if name is not None and name.type == "dot" and path is not None:
-                found.add(import_base(decode_string(self.f.source[path.start_byte:path.end_byte]) or ""))
-        return found
-
-    def member(self, node) -> tuple[str, str] | None:
-        """(import path, name) of `pkg.Name`, `*pkg.Name` or a dot-imported `Name`."""
-        node = _strip(node)
-        if node is None:
-            return None
-        if node.type == "pointer_type" and node.named_child_count == 1:
-            return self.member(node.named_children[0])
-        sel = self.f.selector(node)
-        if sel is not None:
-            return sel
-        if node.type in ("identifier", "type_identifier") and len(self.dot_imports) == 1:  # several: ambiguous
-            return next(iter(self.dot_imports)), self.f.text(node)
-        return None
-
-    @staticmethod
-    def _scope(node) -> int:
-        func = GoFile.enclosing_function(node)
-        return func.start_byte if func is not None else -1
-
-    def _bind(self, found: dict, ident, kind: str, value) -> None:
-        if ident.type == "identifier" and self.f.text(ident) != "_":
-            found.setdefault((self._scope(ident), self.f.text(ident)), []).append((kind, value))
-
-    def _collect_bindings(self, found: dict) -> None:
-        f = self.f
-        for m in f.matches(GO_BINDINGS):
-            left, right = _named(m["left"]), _named(m["right"])
-            for i, ident in enumerate(left):
-                if len(right) == len(left):
-                    self._bind(found, ident, "value", right[i])
-                elif len(right) == 1 and i == 0:  # req, err := http.NewRequest(...)
-                    self._bind(found, ident, "value", right[0])
-                else:
-                    self._bind(found, ident, "value", None)
-        for spec in f.captures(GO_VAR_SPECS).get("spec", []):
-            names = spec.children_by_field_name("name")
-            value = spec.child_by_field_name("value")
-            values = _named(value) if value is not None else []
-            for i, ident in enumerate(names):
-                if values:
-                    self._bind(found, ident, "value", values[i] if len(values) == len(names) else None)
-                else:
-                    self._bind(found, ident, "type", spec.child_by_field_name("type"))
-
     def _handler_inputs(self) -> set[tuple[int, str]]:
         """Names handed to a handler as its request: `h.ServeHTTP(w, req)`, echo `e.NewContext(req, rec)`."""
         found = set()
-        for m in self.f.matches(GO_METHOD_CALLS):
-            method, args = self.f.text(m["method"]), _named(m["args"])
+        for m in self.f.matches(METHOD_CALLS):
+            method, args = self.f.text(m["method"]), named(m["args"])
             arg = None
             if method == "ServeHTTP" and len(args) == 2:
                 arg = args[1]
@@ -182,43 +92,27 @@ class _Go:
                 arg = args[0]
             elif method == "Init" and args:  # fasthttp RequestCtx.Init(&req, addr, logger)
                 arg = args[0]
-            arg = _strip(arg)
+            arg = strip(arg)
             if arg is not None and arg.type == "unary_expression":
                 arg = arg.child_by_field_name("operand")
             if arg is not None and arg.type == "identifier":
-                found.add((self._scope(arg), self.f.text(arg)))
+                found.add((self.scope(arg), self.f.text(arg)))
         return found
 
     def _returned(self) -> set[tuple[int, str]]:
         """Names a function returns: `return r, nil`."""
         found = set()
         for ret in self.f.captures("(return_statement (expression_list) @values)").get("values", []):
-            for value in _named(ret):
-                value = _strip(value)
+            for value in named(ret):
+                value = strip(value)
                 if value is not None and value.type == "identifier":
-                    found.add((self._scope(value), self.f.text(value)))
+                    found.add((self.scope(value), self.f.text(value)))
         return found
-
-    def lookup(self, ident):
-        """Where a name used at `ident` comes from: ("param", func, type), ("local", func, bindings) or None."""
-        name = self.f.text(ident)
-        func = GoFile.enclosing_function(ident)
-        while func is not None:
-            params = func.child_by_field_name("parameters")
-            for decl in _named(params):
-                if decl.type in ("parameter_declaration", "variadic_parameter_declaration"):
-                    if any(self.f.text(n) == name for n in decl.children_by_field_name("name")):
-                        return "param", func, decl.child_by_field_name("type")
-            local = self.bindings.get((func.start_byte, name))
-            if local:
-                return "local", func, local
-            func = GoFile.enclosing_function(func)
-        return None
 
     # ---- net/http requests ---------------------------------------------------------------
     def outgoing(self, expr, depth: int = 0) -> bool:
         """Is `expr` an outgoing *http.Request this code builds and sends?"""
-        expr = _strip(expr)
+        expr = strip(expr)
         if expr is None or depth > 4:
             return False
         if expr.type == "identifier":
@@ -235,7 +129,7 @@ class _Go:
             # A request built field by field and returned may be a server adapter's incoming request (net/http/cgi).
             return "sent" in kinds or ("built" in kinds and key not in self.returned)
         if expr.type == "selector_expression" and self.f.text(expr.child_by_field_name("field")) == "Out":
-            operand = _strip(expr.child_by_field_name("operand"))  # Rewrite: func(pr *httputil.ProxyRequest)
+            operand = strip(expr.child_by_field_name("operand"))  # Rewrite: func(pr *httputil.ProxyRequest)
             if operand is not None and operand.type == "identifier":
                 found = self.lookup(operand)
                 return found is not None and found[0] == "param" and self.member(found[2]) == (HTTPUTIL, "ProxyRequest")
@@ -250,11 +144,11 @@ class _Go:
 
     def _outgoing_value(self, value, depth: int) -> str | None:
         """'sent' for a client request constructor, 'built' for a request assembled by hand or cloned."""
-        value = _strip(value)
+        value = strip(value)
         if value is None:
             return None
         if value.type == "unary_expression" and self.f.text(value.child_by_field_name("operator")) == "&":
-            value = _strip(value.child_by_field_name("operand"))
+            value = strip(value.child_by_field_name("operand"))
         if value.type == "composite_literal":
             return "built" if self.member(value.child_by_field_name("type")) == (NET_HTTP, "Request") else None
         if value.type != "call_expression":
@@ -276,7 +170,7 @@ class _Go:
 
     # ---- fasthttp requests ---------------------------------------------------------------
     def fasthttp_request(self, expr) -> bool:
-        expr = _strip(expr)
+        expr = strip(expr)
         if expr is None or expr.type != "identifier":
             return False
         found = self.lookup(expr)
@@ -288,11 +182,11 @@ class _Go:
         for kind, value in data:
             if kind == "type" and self.member(value) == (FASTHTTP, "Request"):
                 return True
-            value = _strip(value) if kind == "value" else None
+            value = strip(value) if kind == "value" else None
             if value is None:
                 continue
             if value.type == "unary_expression":
-                value = _strip(value.child_by_field_name("operand"))
+                value = strip(value.child_by_field_name("operand"))
             if value.type == "composite_literal":
                 if self.member(value.child_by_field_name("type")) == (FASTHTTP, "Request"):
                     return True
@@ -306,33 +200,9 @@ class _Go:
         return False
 
 
-def _go_true(f: GoFile, node) -> bool:
-    node = _strip(node)
-    if node is not None and node.type == "identifier" and f.text(node) in f.constants:
-        node = _strip(f.constants[f.text(node)])
-    return f.bool_value(node) is True
-
-
-def _go_close_value(f: GoFile, value) -> bool:
-    """`"close"`, or a `[]string{"close"}` literal."""
-    value = _strip(value)
-    if has_close_token(f.string_value(value)):
-        return True
-    if value is not None and value.type == "composite_literal":
-        return any(has_close_token(f.string_value(_strip(e))) for e in _named(value.child_by_field_name("body")))
-    return False
-
-
-def _go_keyed(f: GoFile, body):
-    """(keyed_element, key text, value node) of a literal's body."""
-    for element in _named(body):
-        if element.type == "keyed_element" and element.named_child_count >= 2:
-            yield element, f.text(_strip(element.named_children[0])), _strip(element.named_children[-1])
-
-
 def _go_request_header(g: _Go, recv) -> str | None:
     """'net' for an outgoing `req.Header`, 'fast' for a fasthttp client request's `req.Header`."""
-    recv = _strip(recv)
+    recv = strip(recv)
     if recv is None or recv.type != "selector_expression" or g.f.text(recv.child_by_field_name("field")) != "Header":
         return None
     owner = recv.child_by_field_name("operand")
@@ -348,36 +218,32 @@ def check_go(f: GoFile) -> Iterator[Hit]:
     g = _Go(f)
     uses_resty = any(import_base(p).startswith(RESTY) for p in f.imports.values())
 
-    for m in f.matches(GO_LITERALS):
+    for m in f.matches(COMPOSITE_LITERALS):
         kind = g.member(m["type"])
-        for element, key, value in _go_keyed(f, m["body"]):
-            if kind == (NET_HTTP, "Transport") and key == "DisableKeepAlives" and _go_true(f, value):
+        for key, value, element in f.keyed_elements(m["lit"]):
+            if kind == (NET_HTTP, "Transport") and key == "DisableKeepAlives" and f.bool_value(strip(value)) is True:
                 yield f.report(element)
-            elif kind == (NET_HTTP, "Request") and key == "Close" and _go_true(f, value):
+            elif kind == (NET_HTTP, "Request") and key == "Close" and f.bool_value(strip(value)) is True:
                 if _literal_outgoing(g, m["lit"]):
                     yield f.report(element)
 
-    for m in f.matches(GO_ASSIGNS):
-        left, right = _named(m["left"]), _named(m["right"])
-        if len(left) != len(right):
-            continue
-        for target, value in zip(left, right):
-            if target.type == "selector_expression":
-                field = f.text(target.child_by_field_name("field"))
-                operand = target.child_by_field_name("operand")
-                if field == "DisableKeepAlives" and _go_true(f, value):
-                    yield f.report(m["assign"])
-                elif field == "Close" and _go_true(f, value) and g.outgoing(operand):
-                    yield f.report(m["assign"])
-            elif target.type == "index_expression" and len(left) == 1:  # req.Header["Connection"] = []string{"close"}
-                if (
-                    is_connection(f.string_value(target.child_by_field_name("index")))
-                    and _go_close_value(f, value)
-                    and _go_request_header(g, target.child_by_field_name("operand"))
-                ):
-                    yield f.report(m["assign"])
+    for assign, target, value, count in assignments(f):
+        if target.type == "selector_expression":
+            field = f.text(target.child_by_field_name("field"))
+            operand = target.child_by_field_name("operand")
+            if field == "DisableKeepAlives" and f.bool_value(strip(value)) is True:
+                yield f.report(assign)
+            elif field == "Close" and f.bool_value(strip(value)) is True and g.outgoing(operand):
+                yield f.report(assign)
+        elif target.type == "index_expression" and count == 1:  # req.Header["Connection"] = []string{"close"}
+            if (
+                is_connection(f.string_value(target.child_by_field_name("index")))
+                and go_close_value(f, value)
+                and _go_request_header(g, target.child_by_field_name("operand"))
+            ):
+                yield f.report(assign)
 
-    for m in f.matches(GO_METHOD_CALLS):
+    for m in f.matches(METHOD_CALLS):
         method, args, recv = f.text(m["method"]), f.call_args(m["call"]), m["recv"]
         header_pair = (
             len(args) == 2 and is_connection(f.string_value(args[0])) and has_close_token(f.string_value(args[1]))
@@ -389,11 +255,11 @@ def check_go(f: GoFile) -> Iterator[Hit]:
                 yield f.report(m["call"])
         elif uses_resty and method in ("SetHeader", "SetHeaderVerbatim") and header_pair:
             yield f.report(m["call"])
-        elif uses_resty and method == "SetCloseConnection" and len(args) == 1 and _go_true(f, args[0]):
+        elif uses_resty and method == "SetCloseConnection" and len(args) == 1 and f.bool_value(strip(args[0])) is True:
             yield f.report(m["call"])
-        elif uses_resty and method == "SetHeaders" and len(args) == 1 and _strip(args[0]).type == "composite_literal":
-            for element, _, value in _go_keyed(f, _strip(args[0]).child_by_field_name("body")):
-                key = _strip(element.named_children[0])
+        elif uses_resty and method == "SetHeaders" and len(args) == 1 and strip(args[0]).type == "composite_literal":
+            for _, value, element in f.keyed_elements(strip(args[0])):
+                key = strip(element.named_children[0])
                 if is_connection(f.string_value(key)) and has_close_token(f.string_value(value)):
                     yield f.report(element)
 
@@ -417,13 +283,13 @@ def _literal_outgoing(g: _Go, literal) -> bool:
     if decl.type == "var_spec" and node == decl.child_by_field_name("value"):
         names = decl.children_by_field_name("name")
     elif decl.type in ("short_var_declaration", "assignment_statement") and node == decl.child_by_field_name("right"):
-        names = _named(decl.child_by_field_name("left"))
+        names = named(decl.child_by_field_name("left"))
     else:
         return True
-    values = _named(node)
+    values = named(node)
     index = values.index(child) if child in values else -1
     if 0 <= index < len(names) and names[index].type == "identifier":
-        key = (g._scope(names[index]), g.f.text(names[index]))
+        key = (g.scope(names[index]), g.f.text(names[index]))
         return key not in g.handler_inputs and key not in g.returned
     return True
 
@@ -444,39 +310,8 @@ PY_CLIENT_CTORS = {
 }
 PY_CONNECTIONS = {"http.client.HTTPConnection", "http.client.HTTPSConnection"}
 PY_CLIENT_METHODS = PY_VERBS + ("urlopen", "request_encode_url", "request_encode_body", "ws_connect")
-PY_TEST_CLIENTS = ("test_client", "asgi_client", "TestClient", "testclient")
-PY_TEST_CLIENT_FIXTURES = ("client", "test_client", "app_client", "async_client")
-PY_TEST_CLIENT_FACTORIES = ("django.test.Client", "django.test.AsyncClient", "django.test.client.Client",
-                            "werkzeug.test.Client", "flask.testing.FlaskClient")
-
-
-def _py_test_client(f: PythonFile, obj: cst.BaseExpression) -> bool:
-    """An in-process test client (no socket): Flask/Sanic `app.test_client()`, Starlette `TestClient`, Django's."""
-    value = f.resolve(obj) if isinstance(obj, cst.Name) else obj
-    if isinstance(value, cst.Call):
-        q = f.callee(value) or ""
-        if q in PY_TEST_CLIENT_FACTORIES or q.rsplit(".", 1)[-1] in PY_TEST_CLIENTS:
-            return True
-        if q in ("httpx.Client", "httpx.AsyncClient") and f.arg(value, "app") is not None:
-            return True
-        if q in ("httpx.Client", "httpx.AsyncClient") and f.arg(value, "transport") is not None:
-            transport = f.resolve(f.arg(value, "transport"))
-            in_process = ("ASGITransport", "WSGITransport")
-            return isinstance(transport, cst.Call) and (f.callee(transport) or "").endswith(in_process)
-    name = dotted(obj) or ""
-    if name in ("self.client", "self.async_client", "cls.client") and any(
-        q.startswith("django.test") for q in f.imports.values()
-    ):
-        return True
-    if isinstance(obj, cst.Name) and not f.assigned_values(obj):  # a pytest fixture: def test_x(client)
-        func = f.enclosing_function(obj)
-        if func is not None and func.name.value.startswith("test") and name in PY_TEST_CLIENT_FIXTURES:
-            return True
-    return False
-
-
 def _py_client(f: PythonFile, obj: cst.BaseExpression) -> bool:
-    if _py_test_client(f, obj):
+    if py_test_client(f, obj):
         return False
     value = f.resolve(obj) if isinstance(obj, cst.Name) else obj
     if isinstance(value, cst.Await):
@@ -495,10 +330,6 @@ def _py_zero(f: PythonFile, call: cst.Call, keyword: str) -> cst.Arg | None:
         if a.keyword is not None and a.keyword.value == keyword and f.number_value(a.value) == 0:
             return a
     return None
-
-
-def _py_kwarg(call: cst.Call, keyword: str) -> cst.Arg | None:
-    return next((a for a in call.args if a.keyword is not None and a.keyword.value == keyword), None)
 
 
 def _py_session_headers(f: PythonFile, expr: cst.BaseExpression) -> bool:
@@ -537,13 +368,13 @@ def _python_nodes(f: PythonFile) -> Iterator[cst.CSTNode]:
                 yield entry
             continue
         if callee in PY_CLIENT_CTORS or callee in ("requests.Session", "requests.session"):
-            if not _py_test_client(f, call):
+            if not py_test_client(f, call):
                 entry = _py_headers_entry(f, call)
                 if entry is not None:
                     yield entry
             continue
         if callee.startswith("aiohttp.") and callee.endswith("Connector"):
-            force = _py_kwarg(call, "force_close")
+            force = keyword_arg(call, "force_close")
             if force is not None and f.bool_value(force.value) is True:
                 yield force
             zero = _py_zero(f, call, "keepalive_timeout")

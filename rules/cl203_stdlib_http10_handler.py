@@ -75,8 +75,8 @@ from connlint.frontends.python import PythonFile, dotted
 from connlint.registry import Rule
 
 from ._http import is_connection
-from .cl201_server_keepalive_disabled import _py_is_http10
-from .cl301_server_missing_idle_timeout import PY_HANDLER_BASES, _py_walk, _PyHandlers
+from ._py import param_names, target_names, walk
+from ._py_handlers import HANDLER_BASES, Handlers, is_http10
 
 RULE = Rule(
     "CL203",
@@ -116,13 +116,13 @@ def _normalise(qualname: str | None) -> str | None:
         return None
     name = qualname.removeprefix("six.moves.")
     module, _, member = name.rpartition(".")
-    if module in LEGACY_MODULES and f"{HTTP_SERVER}.{member}" in PY_HANDLER_BASES:
+    if module in LEGACY_MODULES and f"{HTTP_SERVER}.{member}" in HANDLER_BASES:
         return f"{HTTP_SERVER}.{member}"
     return qualname
 
 
-class _Handlers(_PyHandlers):
-    """CL301's in-file class model, with legacy spellings of the library bases resolved."""
+class _Handlers(Handlers):
+    """The shared handler-class model, with legacy spellings of the library bases resolved."""
 
     def bases(self, cls: cst.ClassDef) -> list[cst.ClassDef | str | None]:
         return [_normalise(b) if isinstance(b, str) else b for b in super().bases(cls)]
@@ -157,13 +157,13 @@ def _targets(node: cst.CSTNode) -> list[cst.BaseExpression]:
 
 
 def _names_protocol_version(cls: cst.ClassDef) -> bool:
-    """`protocol_version` bound in the class body in a way CL301's model does not read: a property or
+    """`protocol_version` bound in the class body in a way the handler model does not read: a property or
     method, a conditional or tuple assignment, an `if`/`try` block."""
     for node in _class_scope_nodes(cls):
         if isinstance(node, cst.FunctionDef) and node.name.value == "protocol_version":
             return True
         for target in _targets(node):
-            for sub in _py_walk(target):
+            for sub in walk(target):
                 if isinstance(sub, cst.Name) and sub.value == "protocol_version":
                     return True
     return False
@@ -210,7 +210,7 @@ class _Settings:
 
     def _receiver(self, expr: cst.BaseExpression | None, value: cst.BaseExpression | None, at: cst.CSTNode) -> None:
         f = self.f
-        if value is not None and _py_is_http10(f, value):
+        if value is not None and is_http10(f, value):
             return  # still HTTP/1.0 (CL201 reports it on a handler class)
         if isinstance(expr, cst.Call) and f.callee(expr) == "type":  # type(self).protocol_version = ...
             expr = f.arg(expr, None, 0)
@@ -220,7 +220,7 @@ class _Settings:
             self._name(expr.value, at, 0)
         elif isinstance(expr, cst.Attribute) and expr.attr.value != "RequestHandlerClass" and _normalise(
             f.qualname(expr)
-        ) not in PY_HANDLER_BASES:
+        ) not in HANDLER_BASES:
             self.variable = True  # `self.handler_class.protocol_version`: a class stored somewhere
         else:
             self.everything = True
@@ -237,7 +237,7 @@ class _Settings:
             self.variable = True
             return
         for scope in (*functions, f.module):
-            if isinstance(scope, (cst.FunctionDef, cst.Lambda)) and name in _parameters(scope):
+            if isinstance(scope, (cst.FunctionDef, cst.Lambda)) and name in param_names(scope):
                 self.variable = True
                 return
             values = _bindings(f, name, scope)
@@ -253,7 +253,7 @@ class _Settings:
         local = self.handlers.lookup(name, at)
         if local is not None:
             self.classes.add(id(local))
-        elif _normalise(f.qualname(cst.Name(name))) in PY_HANDLER_BASES:
+        elif _normalise(f.qualname(cst.Name(name))) in HANDLER_BASES:
             self.everything = True
         elif name not in f.imports:
             self.variable = True
@@ -291,15 +291,6 @@ class _Settings:
         return False
 
 
-def _parameters(func: cst.FunctionDef | cst.Lambda) -> set[str]:
-    params = func.params
-    every = [*params.posonly_params, *params.params, *params.kwonly_params]
-    for star in (params.star_arg, params.star_kwarg):
-        if isinstance(star, cst.Param):
-            every.append(star)
-    return {p.name.value for p in every}
-
-
 def _bindings(f: PythonFile, name: str, scope: cst.CSTNode) -> list[cst.BaseExpression]:
     """Values bound to `name` in a function (or the module): assignments and `for name in ...` iterables."""
     values: list[cst.BaseExpression] = []
@@ -308,7 +299,7 @@ def _bindings(f: PythonFile, name: str, scope: cst.CSTNode) -> list[cst.BaseExpr
             continue
         if isinstance(node, cst.Assign):
             values.extend(node.value for t in node.targets if isinstance(t.target, cst.Name) and t.target.value == name)
-            if any(not isinstance(t.target, cst.Name) and _binds(t.target, name) for t in node.targets):
+            if any(not isinstance(t.target, cst.Name) and name in target_names(t.target) for t in node.targets):
                 values.append(cst.Ellipsis())  # unpacked: unknown
         elif isinstance(node, cst.AnnAssign):
             if isinstance(node.target, cst.Name) and node.target.value == name and node.value is not None:
@@ -316,23 +307,12 @@ def _bindings(f: PythonFile, name: str, scope: cst.CSTNode) -> list[cst.BaseExpr
         elif isinstance(node, cst.For):
             if isinstance(node.target, cst.Name) and node.target.value == name:
                 values.append(node.iter)
-            elif _binds(node.target, name):
+            elif name in target_names(node.target):
                 values.append(cst.Ellipsis())
         else:
-            if any(item.asname is not None and _binds(item.asname.name, name) for item in node.items):
+            if any(item.asname is not None and name in target_names(item.asname.name) for item in node.items):
                 values.append(cst.Ellipsis())
     return values
-
-
-def _binds(target: cst.CSTNode, name: str) -> bool:
-    """Does an assignment target (a name, or names unpacked from a tuple or list) bind `name`?"""
-    if isinstance(target, cst.Name):
-        return target.value == name
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return any(_binds(e.value, name) for e in target.elements)
-    if isinstance(target, cst.StarredElement):
-        return _binds(target.value, name)
-    return False  # `obj.attr = ...`, `obj[key] = ...` bind no name
 
 
 def _foreign_hooks(f: PythonFile, handlers: _Handlers, cls: cst.ClassDef) -> bool:
@@ -398,7 +378,7 @@ def _streams(cls: cst.ClassDef) -> bool:
     """`self.wfile.write(...)` (or `.flush()`) inside a loop: a body of unknown length."""
     for node in _own_nodes(cls):
         if isinstance(node, (cst.For, cst.While)):
-            for sub in _py_walk(node.body):
+            for sub in walk(node.body):
                 if isinstance(sub, cst.Call) and isinstance(sub.func, cst.Attribute):
                     receiver = dotted(sub.func.value) or ""
                     if sub.func.attr.value in ("write", "flush", "writelines") and receiver.endswith("wfile"):
@@ -498,7 +478,7 @@ def check_python(f: PythonFile) -> Iterator[Hit]:
     def http10(cls: cst.ClassDef) -> bool:
         """The handler serves HTTP/1.0 with the library default, and would keep connections with HTTP/1.1."""
         base = handlers.library_base(cls)
-        if base is None or base not in PY_HANDLER_BASES or base == CGI_BASE:
+        if base is None or base not in HANDLER_BASES or base == CGI_BASE:
             return False
         if handlers.attr(cls, "protocol_version") != "default":
             return False  # set (HTTP/1.1, or HTTP/1.0 for CL201), or maybe set by a base from elsewhere

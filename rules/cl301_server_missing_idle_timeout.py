@@ -91,7 +91,6 @@ Use instead:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Iterator
 
 import libcst as cst
@@ -99,11 +98,11 @@ import tree_sitter
 
 from connlint.findings import Hit, Severity
 from connlint.frontends.go import GoFile
-from connlint.frontends.python import PythonFile, dotted
+from connlint.frontends.python import PythonFile
 from connlint.registry import Rule
 
+from ._go import ECHO, FIBER, GIN, NET_HTTP
 from ._go_server import (
-    NET_HTTP,
     SET,
     UNSET,
     ZERO,
@@ -117,6 +116,8 @@ from ._go_server import (
     unwrap,
     value_context,
 )
+from ._py import is_none
+from ._py_handlers import Attr, Handlers
 
 RULE = Rule(
     "CL301",
@@ -133,19 +134,16 @@ RULE = Rule(
 SERVE_FUNCS = ("ListenAndServe", "ListenAndServeTLS", "Serve", "ServeTLS")
 TIMEOUT_FIELDS = ("IdleTimeout", "ReadTimeout")
 
-GIN = "github.com/gin-gonic/gin"
 GIN_S = "github.com/gin-gonic/gin/ginS"
 # gin's serving methods (and ginS's functions of the same names) and the net/http function each calls.
 GIN_RUN = {
     "Run": "ListenAndServe", "RunTLS": "ListenAndServeTLS", "RunUnix": "Serve", "RunFd": "Serve",
     "RunListener": "Serve",
 }
-ECHO = "github.com/labstack/echo"
 # echo v3/v4 only: v5's Start serves a fresh `http.Server` with `ReadTimeout: 30 * time.Second`.
 ECHO_IMPORTS = ("github.com/labstack/echo", "github.com/labstack/echo/v4")
 # echo's starting methods and the `*http.Server` field of `Echo` each serves.
 ECHO_START = {"Start": "Server", "StartH2CServer": "Server", "StartTLS": "TLSServer", "StartAutoTLS": "TLSServer"}
-FIBER = "github.com/gofiber/fiber"
 FIBER_IMPORTS = ("github.com/gofiber/fiber/v2",)  # v2 verified; v3's defaults are not
 FIBER_LISTEN = ("Listen", "ListenTLS", "ListenMutualTLS", "Listener")
 
@@ -431,7 +429,7 @@ def _go_framework_findings(f: GoFile) -> Iterator[Hit]:
                 yield f.report(m["call"], MSG_FIBER.format(method=method))
 
 
-@RULE.go("serve", "gin-gonic&run", "labstack/echo&start", "gofiber/fiber&listen")
+@RULE.go("net/http&serve", r"re:(?m)^package http\b&serve", "gin-gonic&run", "labstack/echo&start", "gofiber/fiber&listen")
 def check_go(f: GoFile) -> Iterator[Hit]:
     if any(path == NET_HTTP for path in f.imports.values()):
         yield from _go_http_findings(f)
@@ -440,13 +438,6 @@ def check_go(f: GoFile) -> Iterator[Hit]:
 
 # ---- Python --------------------------------------------------------------------------------
 
-PY_HANDLER_BASES = {
-    "http.server.BaseHTTPRequestHandler",
-    "http.server.SimpleHTTPRequestHandler",
-    "http.server.CGIHTTPRequestHandler",
-}
-# Handles one request per connection unless `handle()` is overridden with a loop (Django's runserver).
-PY_SINGLE_REQUEST_BASES = {"wsgiref.simple_server.WSGIRequestHandler"}
 PY_KEEPALIVE_MIN = "HTTP/1.1"
 
 MSG_PY = (
@@ -455,202 +446,19 @@ MSG_PY = (
 )
 
 
-@dataclass
-class _Attr:
-    node: cst.CSTNode  # the assignment to report
-    value: cst.BaseExpression
-    owner: cst.ClassDef
-
-
-class _PyHandlers:
-    """The file's classes, their in-file bases and their `protocol_version` / `timeout` settings."""
-
-    def __init__(self, f: PythonFile) -> None:
-        self.f = f
-        self.classes = f.nodes(cst.ClassDef)
-        self.external: dict[int, dict[str, list[_Attr]]] = {}
-        for assign in f.nodes(cst.Assign):
-            for target in assign.targets:
-                self._external(assign, target.target, assign.value)
-        for assign in f.nodes(cst.AnnAssign):
-            if assign.value is not None:
-                self._external(assign, assign.target, assign.value)
-
-    def _external(self, node: cst.CSTNode, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
-        if not (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)):
-            return
-        if target.attr.value not in ("protocol_version", "timeout"):
-            return
-        cls = self.lookup(target.value.value, node)
-        if cls is not None:
-            self.external.setdefault(id(cls), {}).setdefault(target.attr.value, []).append(_Attr(node, value, cls))
-
-    def _scope(self, node: cst.CSTNode) -> cst.CSTNode:
-        return self.f.enclosing(node, (cst.FunctionDef, cst.Lambda)) or self.f.module
-
-    def lookup(self, name: str, at: cst.CSTNode) -> cst.ClassDef | None:
-        """The class `name` refers to at `at`: defined in a scope holding `at` (the last such definition)."""
-        found = None
-        at_scopes = {id(s) for s in self.f.ancestors(at)}
-        for cls in self.classes:
-            if cls.name.value != name or cls is at:
-                continue
-            scope = self._scope(cls)
-            if scope is self.f.module or id(scope) in at_scopes:
-                found = cls
-        return found
-
-    def bases(self, cls: cst.ClassDef) -> list[cst.ClassDef | str | None]:
-        """Each base: an in-file class, a qualified name, or None when unknown."""
-        out: list[cst.ClassDef | str | None] = []
-        for arg in cls.bases:
-            if arg.keyword is not None or arg.star:
-                continue
-            local = self.lookup(arg.value.value, cls) if isinstance(arg.value, cst.Name) else None
-            out.append(local if local is not None else self.f.qualname(arg.value))
-        return out
-
-    def mro(self, cls: cst.ClassDef, _seen: frozenset[int] = frozenset()) -> Iterator[cst.ClassDef | str | None]:
-        """The class, then its bases depth-first (good enough for single inheritance and mixins)."""
-        if id(cls) in _seen:
-            return
-        yield cls
-        for base in self.bases(cls):
-            if isinstance(base, cst.ClassDef):
-                yield from self.mro(base, _seen | {id(cls)})
-            else:
-                yield base
-
-    def own_attr(self, cls: cst.ClassDef, name: str) -> _Attr | None:
-        """The class body's `name = ...`, overridden by a later `Cls.name = ...` elsewhere in the file."""
-        found = None
-        for stmt in cls.body.body:
-            if not isinstance(stmt, cst.SimpleStatementLine):
-                continue
-            for small in stmt.body:
-                if isinstance(small, cst.Assign):
-                    for target in small.targets:
-                        if isinstance(target.target, cst.Name) and target.target.value == name:
-                            found = _Attr(small, small.value, cls)
-                elif isinstance(small, cst.AnnAssign) and small.value is not None:
-                    if isinstance(small.target, cst.Name) and small.target.value == name:
-                        found = _Attr(small, small.value, cls)
-        external = self.external.get(id(cls), {}).get(name)
-        return external[-1] if external else found
-
-    def attr(self, cls: cst.ClassDef, name: str) -> _Attr | str | None:
-        """The effective assignment of a class attribute; "default" when inherited from the library."""
-        for klass in self.mro(cls):
-            if isinstance(klass, cst.ClassDef):
-                own = self.own_attr(klass, name)
-                if own is not None:
-                    return own
-            elif klass in PY_HANDLER_BASES or klass in PY_SINGLE_REQUEST_BASES:
-                return "default"
-            elif klass not in ("object", "builtins.object"):
-                return None  # a base from elsewhere may set it
-        return "default"
-
-    def library_base(self, cls: cst.ClassDef) -> str | None:
-        for klass in self.mro(cls):
-            if isinstance(klass, str) and (klass in PY_HANDLER_BASES or klass in PY_SINGLE_REQUEST_BASES):
-                return klass
-        return None
-
-    def loops_over_requests(self, cls: cst.ClassDef, base: str) -> bool:
-        """Does the connection loop over requests: the nearest `handle()` override loops, or the library's does."""
-        for klass in self.mro(cls):
-            if not isinstance(klass, cst.ClassDef):
-                break
-            handle = _py_method(klass, "handle")
-            if handle is None:
-                continue
-            if _py_calls_in_loop(handle, "handle_one_request"):
-                return True
-            if not _py_calls(handle, "handle"):  # no super().handle(): the override decides
-                return False
-        return base in PY_HANDLER_BASES
-
-    def sets_timeout_in_methods(self, cls: cst.ClassDef) -> bool:
-        """`self.connection.settimeout(...)` / `self.timeout = ...` inside a method of the class or an in-file base."""
-        for klass in self.mro(cls):
-            if not isinstance(klass, cst.ClassDef):
-                continue
-            for node in _py_walk(klass.body):
-                if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
-                    seconds = self.f.arg(node, "value", 0)
-                    if node.func.attr.value == "settimeout" and seconds is not None and not _py_is_none(seconds):
-                        return True  # settimeout(None) makes the socket blocking: no timeout
-                if isinstance(node, cst.Assign):
-                    for target in node.targets:
-                        t = target.target
-                        if isinstance(t, cst.Attribute) and t.attr.value == "timeout" and dotted(t.value) == "self":
-                            if not _py_is_none(node.value):
-                                return True
-        return False
-
-    def referenced_only_as_base(self, cls: cst.ClassDef) -> bool:
-        """True when the class has in-file subclasses and nothing else names it (an abstract base)."""
-        subclasses = [c for c in self.classes if any(b is cls for b in self.bases(c))]
-        if not subclasses:
-            return False
-        for name in self.f.nodes(cst.Name):
-            if name.value != cls.name.value or name is cls.name:
-                continue
-            parent = self.f.parent(name)
-            if isinstance(parent, cst.Arg) and isinstance(self.f.parent(parent), cst.ClassDef):
-                continue
-            if isinstance(parent, cst.Attribute) and parent.value is name and isinstance(
-                self.f.parent(parent), cst.AssignTarget
-            ):
-                continue
-            return False
-        return True
-
-
-def _py_walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(current.children)
-
-
-def _py_method(cls: cst.ClassDef, name: str) -> cst.FunctionDef | None:
-    for stmt in cls.body.body:
-        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name:
-            return stmt
-    return None
-
-
-def _py_calls(node: cst.CSTNode, method: str) -> bool:
-    return any(
-        isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value == method
-        for n in _py_walk(node)
-    )
-
-
-def _py_calls_in_loop(func: cst.FunctionDef, method: str) -> bool:
-    return any(isinstance(n, (cst.While, cst.For)) and _py_calls(n, method) for n in _py_walk(func.body))
-
-
-def _py_is_none(expr: cst.BaseExpression) -> bool:
-    return isinstance(expr, cst.Name) and expr.value == "None"
-
-
 def _py_default_timeout_set(f: PythonFile) -> bool:
     """`socket.setdefaulttimeout(N)`: accepted sockets get a timeout too."""
     for call in f.nodes(cst.Call):
         if f.callee(call) == "socket.setdefaulttimeout":
             value = f.arg(call, None, 0)
-            if value is not None and not _py_is_none(value):
+            if value is not None and not is_none(value):
                 return True
     return False
 
 
 @RULE.python("protocol_version")
 def check_python(f: PythonFile) -> Iterator[Hit]:
-    handlers = _PyHandlers(f)
+    handlers = Handlers(f)
     if not handlers.classes or _py_default_timeout_set(f):
         return
     reported: set[int] = set()
@@ -659,18 +467,18 @@ def check_python(f: PythonFile) -> Iterator[Hit]:
         if base is None or not handlers.loops_over_requests(cls, base):
             continue
         protocol = handlers.attr(cls, "protocol_version")
-        if not isinstance(protocol, _Attr):
+        if not isinstance(protocol, Attr):
             continue
         version = f.string_value(protocol.value)
         if version is None or not version.startswith("HTTP/") or version < PY_KEEPALIVE_MIN:
             continue
         timeout = handlers.attr(cls, "timeout")
-        if timeout is None or (isinstance(timeout, _Attr) and not _py_is_none(timeout.value)):
+        if timeout is None or (isinstance(timeout, Attr) and not is_none(timeout.value)):
             continue  # unknown base, or a timeout is set
         if handlers.sets_timeout_in_methods(cls) or handlers.referenced_only_as_base(cls):
             continue
         culprit = protocol
-        if isinstance(timeout, _Attr) and timeout.owner is not protocol.owner and any(
+        if isinstance(timeout, Attr) and timeout.owner is not protocol.owner and any(
             k is protocol.owner for k in handlers.mro(timeout.owner)
         ):
             culprit = timeout  # a subclass's `timeout = None` undid its base's setting

@@ -70,7 +70,8 @@ from connlint.findings import Hit, Severity
 from connlint.frontends.go import GoFile
 from connlint.registry import Rule
 
-from ._go_server import NET_HTTP, SET, UNSET, ZERO, follow, is_negative, is_zero, positional_literal, servers
+from ._go import NET_HTTP
+from ._go_server import SET, UNSET, ZERO, follow, is_negative, is_zero, positional_literal, servers
 
 RULE = Rule(
     "CL302",

@@ -71,7 +71,9 @@ from connlint.frontends.go import FUNCTION_NODES, GoFile
 from connlint.frontends.python import PythonFile, dotted
 from connlint.registry import Rule
 
-from .cl202_client_keepalive_disabled import _Go, _named, _py_test_client, _strip
+from ._go import HTTP2, NET_HTTP, GoNames, named, strip, within
+from ._http import py_test_client
+from ._py import imports_any
 
 RULE = Rule(
     "CL401",
@@ -99,8 +101,6 @@ class _Flow:
 
 # ---- Go ------------------------------------------------------------------------------------
 
-NET_HTTP = "net/http"
-HTTP2 = "golang.org/x/net/http2"
 TRANSPORT_TYPES = {(NET_HTTP, "Transport"), (HTTP2, "Transport")}
 CLIENT_TYPE = (NET_HTTP, "Client")
 GO_USE_METHODS = {"Do", "Get", "Post", "PostForm", "Head", "RoundTrip"}
@@ -149,16 +149,12 @@ def _fkey(func) -> int:
     return func.start_byte if func is not None else -1
 
 
-def _inside(node, container) -> bool:
-    return container.start_byte <= node.start_byte and node.end_byte <= container.end_byte
-
-
 class _GoFlow:
     """Per-file facts for following where a new transport goes."""
 
     def __init__(self, f: GoFile) -> None:
         self.f = f
-        self.g = _Go(f)
+        self.g = GoNames(f)
 
     @cached_property
     def decls(self) -> dict[int, dict[str, str]]:
@@ -211,9 +207,9 @@ class _GoFlow:
             return node
         if "new" in m:
             return m["call"] if f.text(m["new"]) == "new" and self.g.member(m["type"]) in TRANSPORT_TYPES else None
-        if f.text(m["clone"]) != "Clone" or _named(m["args"]):
+        if f.text(m["clone"]) != "Clone" or named(m["args"]):
             return None
-        operand = _strip(m["operand"])
+        operand = strip(m["operand"])
         if operand is not None and operand.type == "type_assertion_expression":
             if self.g.member(operand.child_by_field_name("type")) == (NET_HTTP, "Transport"):
                 return m["clonecall"]
@@ -222,7 +218,7 @@ class _GoFlow:
     def _in_memory(self, literal) -> bool:
         """A transport whose dialer is a func literal that never dials: it talks to an in-memory conn."""
         for name, value, _ in self.f.keyed_elements(literal):
-            value = _strip(value)
+            value = strip(value)
             if name in GO_DIAL_FIELDS and value is not None and value.type == "func_literal":
                 calls = self.f.captures("(call_expression function: (_) @fn)", value).get("fn", [])
                 names = [self.f.text(c.child_by_field_name("field") if c.type == "selector_expression" else c)
@@ -237,7 +233,7 @@ class _GoFlow:
         parent = node.parent
         if parent is not None and parent.type == "literal_element":
             node, parent = parent, parent.parent
-        if parent is None or parent.type != "keyed_element" or self.f.text(_strip(parent.named_children[0])) != (
+        if parent is None or parent.type != "keyed_element" or self.f.text(strip(parent.named_children[0])) != (
             "Transport"
         ):
             return site
@@ -255,7 +251,7 @@ class _GoFlow:
     def handler(self, func) -> bool:
         params = func.child_by_field_name("parameters")
         kinds = set()
-        for decl in _named(params):
+        for decl in named(params):
             if decl.type in ("parameter_declaration", "variadic_parameter_declaration"):
                 kinds.add(self.g.member(decl.child_by_field_name("type")))
         if {(NET_HTTP, "ResponseWriter"), (NET_HTTP, "Request")} <= kinds:
@@ -346,7 +342,7 @@ class _GoFlow:
                     continue
                 seen.add(key)
                 for ref in self.idents.get(name, []):
-                    if ref.start_byte <= target.start_byte or (func is not None and not _inside(ref, func)):
+                    if ref.start_byte <= target.start_byte or (func is not None and not within(ref, func)):
                         continue
                     bound = self.binding(ref)
                     if (bound[0] if bound else None) != func:
@@ -434,21 +430,21 @@ class _GoFlow:
         elif decl.type in ("short_var_declaration", "assignment_statement") and values == decl.child_by_field_name(
             "right"
         ):
-            targets = _named(decl.child_by_field_name("left"))
+            targets = named(decl.child_by_field_name("left"))
         else:
             return
-        items = _named(values)
+        items = named(values)
         index = items.index(child) if child in items else -1
         if len(items) != len(targets):
             index = 0 if index == 0 else -1
         if not 0 <= index < len(targets):
             return
-        target = _strip(targets[index])
+        target = strip(targets[index])
         if target.type == "identifier":
             if self.f.text(target) == "_":
                 return
             bound = self.binding(target)
-            if bound is None or (home is not None and not _inside(bound[0], home)):
+            if bound is None or (home is not None and not within(bound[0], home)):
                 flow.stored = True  # package variable, or a variable of an enclosing function (lazy init, cache)
                 return
             if bound[1] == "result":
@@ -456,9 +452,9 @@ class _GoFlow:
                 return
             yield self.f.text(target), bound[0], target
         elif target.type == "selector_expression":
-            owner = _strip(target.child_by_field_name("operand"))
+            owner = strip(target.child_by_field_name("operand"))
             bound = self.binding(owner) if owner is not None and owner.type == "identifier" else None
-            if bound is not None and bound[1] == "local" and home is not None and _inside(bound[0], home):
+            if bound is not None and bound[1] == "local" and home is not None and within(bound[0], home):
                 yield self.f.text(owner), bound[0], target  # proxy.Transport = t: a local value carries it
             else:
                 flow.stored = True  # s.client = c
@@ -626,9 +622,7 @@ class _PyHandlers:
 
     def __init__(self, f: PythonFile) -> None:
         self.f = f
-        self.web = any(
-            q == p or q.startswith(p + ".") for q in f.imports.values() for p in PY_WEB_FRAMEWORKS
-        )
+        self.web = imports_any(f, *PY_WEB_FRAMEWORKS)
         parts = PurePosixPath(f.path.replace("\\", "/")).parts
         self.views_file = bool(parts) and (parts[-1] in ("views.py", "views.pyi") or parts[-1].endswith("_views.py")
                                            or "views" in parts[:-1])
@@ -905,7 +899,7 @@ def check_python(f: PythonFile) -> Iterator[Hit]:
                 f"{WHY_NONE}; {'the loop sleeps between iterations so the cost is small, but ' if paced else ''}{fix}."
             ), severity=Severity.NOTE if paced else None)
             continue
-        if callee not in PY_CLIENTS or _py_test_client(f, call):
+        if callee not in PY_CLIENTS or py_test_client(f, call):
             continue
         if handlers is None:
             handlers, flows = _PyHandlers(f), _PyFlow(f)

@@ -75,6 +75,8 @@ from connlint.findings import Hit, Severity
 from connlint.frontends.go import GoFile
 from connlint.registry import Rule
 
+from ._go import HTTP2, NET_HTTP, named, package_name
+
 RULE = Rule(
     "CL402",
     "response-body-not-drained",
@@ -85,7 +87,6 @@ RULE = Rule(
     tests_exempt=True,
 )
 
-NET_HTTP = "net/http"
 CTXHTTP = "golang.org/x/net/context/ctxhttp"
 # method -> number of arguments of the client call that returns (*http.Response, error)
 CLIENT_METHODS = {"Do": 1, "Get": 1, "Post": 3, "PostForm": 2, "RoundTrip": 1}
@@ -113,7 +114,6 @@ BINDINGS = """
   operator: "="
   right: (expression_list . (call_expression) @call .)) @bind
 """
-HTTP2 = "golang.org/x/net/http2"
 HTTP2_BINDINGS = """
 (short_var_declaration left: (expression_list . (identifier) @var)
   right: (expression_list . [(composite_literal type: (_) @type)
@@ -134,19 +134,15 @@ MAX_DEPTH = 64  # nested statements followed; deeper ones end the path (no findi
 CONSUME, CLOSE, REBIND = "consume", "close", "rebind"
 
 
-def _named(node) -> list:
-    return [c for c in node.named_children if c.type != "comment"] if node is not None else []
-
-
 def _statements(node) -> list:
     """The statements of a block or a case clause (they sit in a statement_list)."""
     if node is None:
         return []
     if node.type == "statement_list":
-        return _named(node)
+        return named(node)
     for child in node.named_children:
         if child.type == "statement_list":
-            return _named(child)
+            return named(child)
     return []
 
 
@@ -225,7 +221,7 @@ class _Flow:
     def _walk(self, stmt, state: _State, quiet: bool) -> _Out:
         kind = stmt.type
         if kind == "labeled_statement":
-            inner = [c for c in _named(stmt) if c.type != "label_name"]
+            inner = [c for c in named(stmt) if c.type != "label_name"]
             return self.walk(inner[0], state, quiet) if inner else _Out(state)
         if kind == "block":
             return self.walk_list(_statements(stmt), state, quiet)
@@ -253,9 +249,9 @@ class _Flow:
         if stmt.type not in ("assignment_statement", "short_var_declaration", "var_declaration"):
             return False
         left = stmt.child_by_field_name("left")
-        targets = _named(left) if left is not None else []
+        targets = named(left) if left is not None else []
         if stmt.type == "var_declaration":
-            targets = [n for spec in _named(stmt) for n in _named(spec) if n.type == "identifier"]
+            targets = [n for spec in named(stmt) for n in named(spec) if n.type == "identifier"]
         return any(t.type == "identifier" and self.f.text(t) == name for t in targets)
 
     def _effect_state(self, node, state: _State, quiet: bool, deferred: bool = False) -> tuple[_Out | None, _State]:
@@ -325,15 +321,20 @@ class _Flow:
                 stack.extend(node.named_children)
         return False
 
-    def _if(self, stmt, state: _State, quiet: bool) -> _Out:
-        for part in ("initializer", "condition"):
-            node = stmt.child_by_field_name(part)
-            if node is None:
-                continue
+    def _header(self, nodes: list, state: _State, quiet: bool) -> tuple[_Out | None, _State]:
+        """Apply a compound statement's header parts (initializer, condition, switch value) in order."""
+        for node in nodes:
             done, state = self._effect_state(node, state, quiet)
             if done is not None:
-                return done
+                return done, state
             state = self._after(node, state)
+        return None, state
+
+    def _if(self, stmt, state: _State, quiet: bool) -> _Out:
+        parts = [stmt.child_by_field_name(part) for part in ("initializer", "condition")]
+        done, state = self._header([node for node in parts if node is not None], state, quiet)
+        if done is not None:
+            return done
         branch_quiet = quiet or self._quiet(stmt.child_by_field_name("condition"), state)
         then = self.walk_list(_statements(stmt.child_by_field_name("consequence")), state, branch_quiet)
         alternative = stmt.child_by_field_name("alternative")
@@ -351,7 +352,7 @@ class _Flow:
         return _Out(end, breaks, pending, confirms)
 
     def _for(self, stmt, state: _State, quiet: bool) -> _Out:
-        header = [c for c in _named(stmt) if c.type != "block"]
+        header = [c for c in named(stmt) if c.type != "block"]
         for node in header:
             done, state = self._effect_state(node, state, quiet)
             if done is not None:
@@ -363,14 +364,10 @@ class _Flow:
         return self._join(state, ends, [], body.pending)
 
     def _switch(self, stmt, state: _State, quiet: bool) -> _Out:
-        cases = [c for c in _named(stmt) if c.type in CASES]
-        for node in _named(stmt):
-            if node in cases:
-                continue
-            done, state = self._effect_state(node, state, quiet)
-            if done is not None:
-                return done
-            state = self._after(node, state)
+        cases = [c for c in named(stmt) if c.type in CASES]
+        done, state = self._header([node for node in named(stmt) if node not in cases], state, quiet)
+        if done is not None:
+            return done
         switch_quiet = quiet or self._quiet(stmt.child_by_field_name("value"), state)
         ends, pending = [], []
         for case in cases:
@@ -390,7 +387,7 @@ class _Helpers:
         self.f = f
         self.functions: dict[str, list] = {}
         self.methods: dict[str, list] = {}
-        for node in _named(f.root):
+        for node in named(f.root):
             name = node.child_by_field_name("name")
             if node.type == "function_declaration" and name is not None:
                 self.functions.setdefault(f.text(name), []).append(node)
@@ -418,7 +415,7 @@ class _Helpers:
         """(name of the parameter at a position, whether it is known)."""
         params = func.child_by_field_name("parameters")
         position = 0
-        for decl in _named(params):
+        for decl in named(params):
             names = [c for c in decl.children_by_field_name("name")]
             if decl.type == "variadic_parameter_declaration":
                 return None, False
@@ -468,7 +465,7 @@ class _Helpers:
 
     def _declares(self, func, name: str) -> bool:
         params = func.child_by_field_name("parameters")
-        return any(self.f.text(n) == name for decl in _named(params) for n in decl.children_by_field_name("name"))
+        return any(self.f.text(n) == name for decl in named(params) for n in decl.children_by_field_name("name"))
 
     def use(self, ident, kind: str, depth: int) -> tuple[str | None, object]:
         node = _unparen(ident)
@@ -524,13 +521,6 @@ def _http2_transport(f: GoFile, func, scope) -> bool:
     return False
 
 
-def _package_name(f: GoFile) -> str:
-    for node in _named(f.root):
-        if node.type == "package_clause":
-            return f.text(node.named_children[0]) if node.named_child_count else ""
-    return ""
-
-
 def _head_request(f: GoFile, call, scope) -> bool:
     """A `Do`/`RoundTrip` of a request built with method HEAD in the same function."""
     args = f.call_args(call)
@@ -578,7 +568,7 @@ def _message(name: str, node) -> str:
 
 @RULE.go(".body&close")
 def check_go(f: GoFile) -> Iterator[Hit]:
-    if _package_name(f) == "http2":  # the HTTP/2 implementation and its tests: streams, not connections
+    if package_name(f) == "http2":  # the HTTP/2 implementation and its tests: streams, not connections
         return
     helpers: _Helpers | None = None
     seen: set[int] = set()
@@ -591,7 +581,7 @@ def check_go(f: GoFile) -> Iterator[Hit]:
         if resp == "_" or not _client_call(f, call, scope) or _head_request(f, call, scope):
             continue
         helpers = helpers or _Helpers(f)
-        siblings = _named(bind.parent)
+        siblings = named(bind.parent)
         rest = siblings[siblings.index(bind) + 1:]
         flow = _Flow(f, helpers, resp, f.text(m["err"]))
         flow.walk_list(rest, _State(), False)

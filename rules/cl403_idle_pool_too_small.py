@@ -77,8 +77,9 @@ from connlint.frontends.go import FUNCTION_NODES, GoFile
 from connlint.frontends.python import PythonFile, dotted
 from connlint.registry import Rule
 
-from .cl202_client_keepalive_disabled import _Go, _named, _strip
+from ._go import HTTP2, NET_HTTP, GoNames, named, strip, within
 from ._go_server import binding as _go_binding, declaring_scope as _go_declaring_scope, value_context as _go_value_context
+from ._py import param_names, target_names, walk
 
 RULE = Rule(
     "CL403",
@@ -95,8 +96,6 @@ Node = tree_sitter.Node
 
 # ---- Go ------------------------------------------------------------------------------------
 
-NET_HTTP = "net/http"
-HTTP2 = "golang.org/x/net/http2"
 SEMAPHORE = "golang.org/x/sync/semaphore"
 DEFAULT_IDLE_PER_HOST = 2  # net/http DefaultMaxIdleConnsPerHost
 DEFAULT_TRANSPORT_MAX_IDLE = 100  # http.DefaultTransport's MaxIdleConns, inherited by its Clone()
@@ -185,14 +184,14 @@ def _last(f: GoFile, node: Node) -> str:
     return f.text(node.child_by_field_name("field")) if node.type == "selector_expression" else f.text(node)
 
 
-def _is_transport_type(g: _Go, node: Node | None) -> bool:
+def _is_transport_type(g: GoNames, node: Node | None) -> bool:
     return node is not None and g.member(node) == (NET_HTTP, "Transport")
 
 
-def _go_default_transport_clone(g: _Go, call: Node) -> bool:
+def _go_default_transport_clone(g: GoNames, call: Node) -> bool:
     """`http.DefaultTransport.(*http.Transport).Clone()`, also through `dt := http.DefaultTransport.(*http.Transport)`."""
     func = call.child_by_field_name("function")
-    operand = _strip(func.child_by_field_name("operand")) if func is not None else None
+    operand = strip(func.child_by_field_name("operand")) if func is not None else None
     if operand is None:
         return False
     if operand.type == "identifier":
@@ -202,7 +201,7 @@ def _go_default_transport_clone(g: _Go, call: Node) -> bool:
         values = [v for k, v in found[2] if k == "value"]
         if len(values) != 1 or values[0] is None:
             return False
-        operand = _strip(values[0])
+        operand = strip(values[0])
     if operand.type != "type_assertion_expression":
         return False
     return g.member(operand.child_by_field_name("operand")) == (NET_HTTP, "DefaultTransport") and _is_transport_type(
@@ -211,7 +210,7 @@ def _go_default_transport_clone(g: _Go, call: Node) -> bool:
 
 
 def _go_setting(f: GoFile, name: str, value: Node | None) -> object:
-    value = _strip(value)
+    value = strip(value)
     if name == "DisableKeepAlives":
         flag = f.bool_value(value)
         return flag if flag is not None else _UNKNOWN
@@ -221,10 +220,10 @@ def _go_setting(f: GoFile, name: str, value: Node | None) -> object:
 
 def _go_fixed_endpoint_dialer(f: GoFile, value: Node) -> bool:
     """A dial func literal that ignores its address (an in-memory listener, a Unix socket): no TCP TIME_WAIT."""
-    value = _strip(value)
+    value = strip(value)
     if value is None or value.type != "func_literal":
         return False
-    params = [p for p in _named(value.child_by_field_name("parameters")) if p.type == "parameter_declaration"]
+    params = [p for p in named(value.child_by_field_name("parameters")) if p.type == "parameter_declaration"]
     strings = [p for p in params if f.text(p.child_by_field_name("type")) == "string"]
     names = [n for p in strings for n in p.children_by_field_name("name")]
     if not names:
@@ -241,7 +240,7 @@ def _go_fixed_endpoint_dialer(f: GoFile, value: Node) -> bool:
     return not used and not tcp
 
 
-def _go_transports(f: GoFile, g: _Go) -> list[_Transport]:
+def _go_transports(f: GoFile, g: GoNames) -> list[_Transport]:
     found = []
     for m in f.matches(GO_TRANSPORTS):
         if "lit" in m:
@@ -264,7 +263,7 @@ def _go_transports(f: GoFile, g: _Go) -> list[_Transport]:
             if m["var"].child_by_field_name("value") is None and _is_transport_type(g, m["type"]):
                 found.append(_Transport(m["var"]))
         elif "clone_call" in m:
-            if f.text(m["clone"]) == "Clone" and not _named(m["args"]) and _go_default_transport_clone(g, m["clone_call"]):
+            if f.text(m["clone"]) == "Clone" and not named(m["args"]) and _go_default_transport_clone(g, m["clone_call"]):
                 found.append(_Transport(m["clone_call"], cloned_default=True))
     return found
 
@@ -272,7 +271,7 @@ def _go_transports(f: GoFile, g: _Go) -> list[_Transport]:
 class _GoFlow:
     """Which names a transport, and the clients built on it, are reachable by in this file."""
 
-    def __init__(self, f: GoFile, g: _Go) -> None:
+    def __init__(self, f: GoFile, g: GoNames) -> None:
         self.f = f
         self.g = g
         self.funcs: dict[str, list[Node]] = {}
@@ -297,14 +296,14 @@ class _GoFlow:
             func = f.enclosing_function(container)
             name = f.function_name(func)
             for call in self.calls if name else ():
-                callee = _strip(call.child_by_field_name("function"))
+                callee = strip(call.child_by_field_name("function"))
                 if callee is not None and _last(f, callee) == name:
                     refs |= self.names_of(call, depth + 1)
         return refs
 
     def matches(self, node: Node | None, refs: set[_Ref]) -> bool:
         """Is `node` (`c`, `s.client`) one of `refs`?"""
-        node = _strip(node)
+        node = strip(node)
         if node is None:
             return False
         if node.type == "identifier":
@@ -350,7 +349,7 @@ class _GoFlow:
                 if callee is None or callee.type != "selector_expression" or len(args) != 1:
                     continue
                 if f.text(callee.child_by_field_name("field")) in SETTERS and self.mentions(args[0], t, t.refs):
-                    owner = _strip(callee.child_by_field_name("operand"))
+                    owner = strip(callee.child_by_field_name("operand"))
                     if owner is not None and owner.type in ("identifier", "selector_expression"):
                         new = self._owner_refs(owner) - t.refs
                     else:  # resty.New().SetTransport(t).SetTimeout(...): the chain's value is the client
@@ -362,7 +361,7 @@ class _GoFlow:
 
     def _owner_refs(self, owner: Node | None) -> set[_Ref]:
         f = self.f
-        owner = _strip(owner)
+        owner = strip(owner)
         if owner is not None and owner.type == "identifier":
             scope = _go_declaring_scope(f, owner, f.text(owner))
             return {_Ref("var", f.text(owner), (scope.start_byte, scope.end_byte))}
@@ -374,7 +373,7 @@ class _GoFlow:
         """Is the transport passed to a function that may configure it (not a package's, nor this file's)?"""
         f = self.f
         for call in self.calls:
-            callee = _strip(call.child_by_field_name("function"))
+            callee = strip(call.child_by_field_name("function"))
             if callee is None:
                 continue
             args = [a for a in f.call_args(call) if self.matches(a, t.own) or (
@@ -418,7 +417,7 @@ def _go_written(selector: Node) -> tuple[bool, Node | None]:
     if stmt is None or stmt.type != "assignment_statement" or stmt.child_by_field_name("left") != exprs:
         return False, None
     op = stmt.child_by_field_name("operator")
-    left, right = _named(exprs), _named(stmt.child_by_field_name("right"))
+    left, right = named(exprs), named(stmt.child_by_field_name("right"))
     if (op is not None and op.type != "=") or len(left) != len(right):
         return True, None
     return True, right[left.index(selector)]
@@ -461,7 +460,7 @@ class _Spawn:
 class _Fanouts:
     """Loops that start goroutines sending requests, with how wide they are and what they send through."""
 
-    def __init__(self, f: GoFile, g: _Go, flow: _GoFlow) -> None:
+    def __init__(self, f: GoFile, g: GoNames, flow: _GoFlow) -> None:
         self.f = f
         self.g = g
         self.funcs = flow.funcs
@@ -469,15 +468,15 @@ class _Fanouts:
         self.spawns: list[_Spawn] = []
         for m in f.matches(GO_FANOUTS):
             if "go" in m:
-                call = next((c for c in _named(m["go"]) if c.type == "call_expression"), None)
+                call = next((c for c in named(m["go"]) if c.type == "call_expression"), None)
                 if call is None:
                     continue
-                spawned = _strip(call.child_by_field_name("function"))
+                spawned = strip(call.child_by_field_name("function"))
                 site, extra = m["go"], f.call_args(call)
             else:
                 if f.text(m["m"]) != "Go" or len(f.call_args(m["call"])) != 1:
                     continue
-                spawned, site, extra = _strip(m["fn"]), m["call"], []
+                spawned, site, extra = strip(m["fn"]), m["call"], []
             loop = self._loop(site)
             if loop is None or spawned is None:
                 continue
@@ -492,7 +491,7 @@ class _Fanouts:
         an int, None when unbounded, "" when there is none."""
         widths = [
             s.width for s in self.spawns
-            if any(flow.matches(r, refs) for r in s.refs) and not any(_within(t_node, n) for n in s.runs)
+            if any(flow.matches(r, refs) for r in s.refs) and not any(within(t_node, n) for n in s.runs)
         ]
         if not widths:
             return ""
@@ -522,7 +521,7 @@ class _Fanouts:
                 continue
             body = bodies.pop().child_by_field_name("body")
             for call in self.f.captures(GO_CALL_NODES, body).get("call", []) if body is not None else ():
-                callee = _strip(call.child_by_field_name("function"))
+                callee = strip(call.child_by_field_name("function"))
                 if callee is not None:
                     todo.extend(self._resolve(callee))
         return runs
@@ -559,7 +558,7 @@ class _Fanouts:
             if recv is not None:
                 refs.append(recv)
                 continue
-            callee = _strip(call.child_by_field_name("function"))
+            callee = strip(call.child_by_field_name("function"))
             if callee is None or depth >= 3:
                 continue
             inner = [r for fn in self._resolve(callee) for r in (self._body_refs(fn, depth + 1) or [])]
@@ -578,27 +577,27 @@ class _Fanouts:
         method = self.f.text(func.child_by_field_name("field"))
         if REQUEST_ARITY.get(method) != len(self.f.call_args(call)):
             return None
-        recv = _strip(func.child_by_field_name("operand"))
+        recv = strip(func.child_by_field_name("operand"))
         if recv is None or self.f.package_of(recv):
             return None  # http.Get(...) uses http.DefaultTransport
         if recv.type == "call_expression":  # resty: client.R().Get(url)
             inner = recv.child_by_field_name("function")
             if inner is not None and inner.type == "selector_expression" and _last(self.f, inner) == "R":
-                return _strip(inner.child_by_field_name("operand"))
+                return strip(inner.child_by_field_name("operand"))
             return None
         return recv
 
     # ---- how many at once?
     def _int(self, node: Node | None) -> int | None:
         """A constant, or a local variable bound once to one (`workers := 8`)."""
-        node = _strip(node)
+        node = strip(node)
         value = self.f.int_value(node)
         if value is None and node is not None and node.type == "identifier":
             found = self.g.lookup(node)
             if found is not None and found[0] == "local":
                 values = [v for k, v in found[2] if k == "value"]
                 if len(values) == 1 and values[0] is not None:
-                    value = self.f.int_value(_strip(values[0]))
+                    value = self.f.int_value(strip(values[0]))
         return value
 
     def _width(self, site: Node, loop: Node, spawned: Node) -> int | None:
@@ -624,7 +623,7 @@ class _Fanouts:
         init = clause.child_by_field_name("initializer")
         start: int | None = 0
         if init is not None and init.type == "short_var_declaration":
-            values = _named(init.child_by_field_name("right"))
+            values = named(init.child_by_field_name("right"))
             start = self._int(values[0]) if len(values) == 1 else None
         if cond is None or cond.type != "binary_expression" or start is None:
             return None
@@ -646,21 +645,21 @@ class _Fanouts:
         if spawned.type == "func_literal":
             for node in f.captures("(unary_expression) @u", spawned).get("u", []):
                 if f.text(node.child_by_field_name("operator")) == "<-":
-                    released.add(f.text(_strip(node.child_by_field_name("operand"))))
+                    released.add(f.text(strip(node.child_by_field_name("operand"))))
             for call in f.captures(GO_CALL_NODES, spawned).get("call", []):
                 fn = call.child_by_field_name("function")
                 if fn is not None and fn.type == "selector_expression" and _last(f, fn) == "Release":
-                    released.add(f.text(_strip(fn.child_by_field_name("operand"))))
+                    released.add(f.text(strip(fn.child_by_field_name("operand"))))
         group = ""
         if site.type == "call_expression":
-            group = f.text(_strip(site.child_by_field_name("function").child_by_field_name("operand")))
+            group = f.text(strip(site.child_by_field_name("function").child_by_field_name("operand")))
         for call in f.captures(GO_CALL_NODES, scope).get("call", []):
             fn = call.child_by_field_name("function")
             args = f.call_args(call)
             if fn is None:
                 continue
             if fn.type == "selector_expression" and f.text(fn.child_by_field_name("field")) == "SetLimit":
-                if group and f.text(_strip(fn.child_by_field_name("operand"))) == group and len(args) == 1:
+                if group and f.text(strip(fn.child_by_field_name("operand"))) == group and len(args) == 1:
                     limit = self._int(args[0])
                     if limit is not None and limit > 0:
                         bounds.append(limit)
@@ -676,10 +675,6 @@ class _Fanouts:
             if bound.kind == "var" and bound.name in released:
                 bounds.append(capacity)
         return bounds
-
-
-def _within(node: Node, outer: Node) -> bool:
-    return outer.start_byte <= node.start_byte and node.end_byte <= outer.end_byte
 
 
 def _go_findings(f: GoFile, t: _Transport, all_known: bool, flow: _GoFlow, fanouts: _Fanouts) -> Iterator[Hit]:
@@ -729,7 +724,7 @@ def _go_findings(f: GoFile, t: _Transport, all_known: bool, flow: _GoFlow, fanou
 
 @RULE.go("transport&go", "transport&maxidleconns", "transport&maxconnsperhost")
 def check_go(f: GoFile) -> Iterator[Hit]:
-    g = _Go(f)
+    g = GoNames(f)
     if not any(path == NET_HTTP for path in f.imports.values()) and NET_HTTP not in g.dot_imports:
         return
     transports = _go_transports(f, g)
@@ -878,13 +873,7 @@ class _PyFile:
     def params(self, fn: cst.FunctionDef | cst.Lambda) -> set[str]:
         key = id(fn)
         if key not in self._params:
-            p = fn.params
-            every = list(p.params) + list(p.kwonly_params) + list(p.posonly_params)
-            if isinstance(p.star_arg, cst.Param):
-                every.append(p.star_arg)
-            if p.star_kwarg is not None:
-                every.append(p.star_kwarg)
-            self._params[key] = {x.name.value for x in every}
+            self._params[key] = param_names(fn)
         return self._params[key]
 
     def refers(self, node: cst.CSTNode, handle: tuple[str, cst.CSTNode]) -> bool:
@@ -922,15 +911,15 @@ class _PyFile:
                 if isinstance(node, (cst.Global, cst.Nonlocal)):
                     declared_global.update(n.name.value for n in node.names)
                 elif isinstance(node, cst.AssignTarget):
-                    names.update(_target_names(node.target))
+                    names.update(target_names(node.target))
                 elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
-                    names.update(_target_names(node.target))
+                    names.update(target_names(node.target))
                 elif isinstance(node, cst.AsName):
-                    names.update(_target_names(node.name))
+                    names.update(target_names(node.name))
                 elif isinstance(node, (cst.For, cst.CompFor)):
-                    names.update(_target_names(node.target))
+                    names.update(target_names(node.target))
                 elif isinstance(node, cst.NamedExpr):
-                    names.update(_target_names(node.target))
+                    names.update(target_names(node.target))
                 stack.extend(node.children)
             self._locals[key] = names - declared_global
         return self._locals[key]
@@ -970,7 +959,7 @@ class _PyFile:
                 continue  # a client made per call inside the task is not shared by the threads (CL401's)
             if self.mentions(target.body, handle):
                 return True
-            for inner in _calls(target.body):
+            for inner in (n for n in walk(target.body) if isinstance(n, cst.Call)):
                 if self._callable_uses(inner.func, handle, seen, depth + 1):
                     return True
         return False
@@ -984,23 +973,14 @@ class _PyFile:
         return []
 
 
-def _target_names(target: cst.CSTNode) -> set[str]:
-    if isinstance(target, cst.Name):
-        return {target.value}
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return {n for el in target.elements for n in _target_names(el.value)}
-    if isinstance(target, cst.StarredElement):
-        return _target_names(target.value)
-    return set()
-
-
-def _calls(tree: cst.CSTNode) -> Iterator[cst.Call]:
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Call):
-            yield node
-        stack.extend(node.children)
+def _py_explicit_pool(f: PythonFile, call: cst.Call, param: str, size_expr: cst.BaseExpression) -> _Pool | None:
+    """The pool of a call given `param=N` explicitly; None when N is not a constant."""
+    size = _py_int(f, size_expr)
+    if size is None:
+        return None
+    report = next((a for a in call.args if a.value is size_expr), call)
+    message = MSG_PY_EXPLICIT.replace("{param}", param).replace("{size}", str(size))
+    return _Pool(call, size, report, message)
 
 
 def _py_pools(f: PythonFile, pf: _PyFile) -> list[_Pool]:
@@ -1014,12 +994,9 @@ def _py_pools(f: PythonFile, pf: _PyFile) -> list[_Pool]:
                 continue
             size_expr = f.arg(call, "pool_maxsize", 1)
             if size_expr is not None:
-                size = _py_int(f, size_expr)
-                if size is None:
+                pool = _py_explicit_pool(f, call, "pool_maxsize", size_expr)
+                if pool is None:
                     continue
-                report = next((a for a in call.args if a.value is size_expr), call)
-                message = MSG_PY_EXPLICIT.replace("{param}", "pool_maxsize").replace("{size}", str(size))
-                pool = _Pool(call, size, report, message)
             else:
                 conns = f.arg(call, "pool_connections", 0)
                 note = " (`pool_connections` is the number of hosts it keeps pools for)" if conns is not None else ""
@@ -1032,12 +1009,9 @@ def _py_pools(f: PythonFile, pf: _PyFile) -> list[_Pool]:
                 continue
             size_expr = f.arg(call, "maxsize", size_pos)
             if size_expr is not None:
-                size = _py_int(f, size_expr)
-                if size is None:
+                pool = _py_explicit_pool(f, call, "maxsize", size_expr)
+                if pool is None:
                     continue
-                report = next((a for a in call.args if a.value is size_expr), call)
-                message = MSG_PY_EXPLICIT.replace("{param}", "maxsize").replace("{size}", str(size))
-                pool = _Pool(call, size, report, message)
             else:
                 pool = _Pool(call, URLLIB3_DEFAULT_MAXSIZE, call, MSG_PY_URLLIB3_DEFAULT)
             pool.handles = pf.handles(call)

@@ -30,7 +30,7 @@ def index():
 CLEAN_PY = 'print("Connection: close is discussed here, not set")\n'
 
 
-def connlint(*args: str, cwd: Path, input: bytes | None = None) -> subprocess.CompletedProcess:
+def connlint(*args: str, cwd: Path, input: str | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONNLINT")}
     return subprocess.run(
         [sys.executable, "-m", "connlint.cli", *args], cwd=cwd, capture_output=True, text=True, env=env,
@@ -101,7 +101,9 @@ def test_explain_and_rule_commands(in_tmp):
     assert "## Why is this bad?" in proc.stdout
     assert connlint("rule", "connection-close-header", cwd=in_tmp).stdout == proc.stdout
     listing = json.loads(connlint("rules", "--format", "json", cwd=in_tmp).stdout)
-    assert {"code": "CL101", "name": "connection-close-header"}.items() <= listing[1].items()
+    by_code = {item["code"]: item for item in listing}
+    assert by_code["CL101"]["name"] == "connection-close-header"
+    assert list(by_code) == sorted(by_code)
 
 
 # ---- config -------------------------------------------------------------------------------
@@ -221,8 +223,26 @@ def test_go_ignore_directive(in_tmp):
           '\tw.Header().Set("Connection", "close")\n'
           '\tw.Header().Set("Connection", "close") //connlint:ignore CL201 wrong code\n'
           '}\n')
-    proc = connlint("--format", "json", "a.go", cwd=in_tmp)
+    proc = connlint("--format", "json", "--select", "CL101", "a.go", cwd=in_tmp)
     assert [d["location"]["line"] for d in json.loads(proc.stdout)] == [7]
+    proc = connlint("--format", "json", "a.go", cwd=in_tmp)
+    found = [(d["code"], d["location"]["line"], d["message"]) for d in json.loads(proc.stdout)]
+    assert [(code, line) for code, line, _ in found] == [("CL002", 5), ("CL101", 7), ("CL002", 7)]
+    assert found[0][2] == "Suppression for CL202 silences nothing on this line; remove those codes."
+    assert found[2][2] == "Suppression for CL201 silences nothing on this line; remove it."
+
+
+def test_unexplained_suppression_with_require_reason(in_tmp):
+    write(in_tmp, "pyproject.toml", "[tool.connlint]\nrequire-reason = true\n")
+    write(in_tmp, "a.py", 'from flask import Flask\napp = Flask(__name__)\ndef v(resp):\n'
+          '    resp.headers["Connection"] = "close"  # noqa: CL101\n'
+          '    resp.headers["Connection"] = "close"  # noqa: CL101 -- the LB drains on close\n'
+          '    x = 1  # noqa: CL101 stale\n'
+          '    y = 2  # noqa\n')
+    proc = connlint("--format", "json", cwd=in_tmp)
+    assert [(d["code"], d["location"]["line"], d["location"]["column"]) for d in json.loads(proc.stdout)] == [
+        ("CL001", 4, 43), ("CL002", 6, 12),
+    ]
 
 
 # ---- CL000 --------------------------------------------------------------------------------

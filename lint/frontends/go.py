@@ -9,7 +9,7 @@ from typing import Iterator
 import tree_sitter
 import tree_sitter_go
 
-from ..findings import Fix, Hit, Severity
+from ..findings import Edit, Fix, Hit, Severity
 
 LANGUAGE = tree_sitter.Language(tree_sitter_go.language())
 
@@ -93,6 +93,8 @@ class GoFile:
         self.source = source
         self.tree = tree
         self.root = tree.root_node
+        self._text: str | None = None
+        self._ascii = source.isascii()
         self.imports = self._collect_imports()  # local name -> import path
         self.constants = self._collect_constants()
 
@@ -287,6 +289,71 @@ class GoFile:
     def keyed_fields(self, literal: tree_sitter.Node) -> dict[str, tree_sitter.Node]:
         """`Field: value` pairs of a composite literal, by field name (last one wins)."""
         return {name: value for name, value, _ in self.keyed_elements(literal)}
+
+    # ---- edits (for fixes; offsets are characters of the decoded text) -------------------
+    @property
+    def source_text(self) -> str:
+        """The decoded source that fix offsets refer to."""
+        if self._text is None:
+            self._text = self.source.decode("utf-8", "replace")
+        return self._text
+
+    def char_offset(self, byte_offset: int) -> int:
+        if self._ascii:
+            return byte_offset
+        return len(self.source[:byte_offset].decode("utf-8", "replace"))
+
+    def span(self, node: tree_sitter.Node) -> tuple[int, int]:
+        return self.char_offset(node.start_byte), self.char_offset(node.end_byte)
+
+    def replace(self, node: tree_sitter.Node, text: str) -> Edit:
+        start, end = self.span(node)
+        return Edit(start, end, text)
+
+    def insert(self, byte_offset: int, text: str) -> Edit:
+        at = self.char_offset(byte_offset)
+        return Edit(at, at, text)
+
+    def _own_lines(self, node: tree_sitter.Node) -> tuple[int, int] | None:
+        """Byte range of the full lines `node` occupies, if nothing else but a comment shares them."""
+        src = self.source
+        start = src.rfind(b"\n", 0, node.start_byte) + 1
+        end = src.find(b"\n", node.end_byte)
+        end = len(src) if end < 0 else end + 1
+        before = src[start:node.start_byte]
+        after = src[node.end_byte:end].strip()
+        if before.strip() or (after and not after.startswith((b"//", b","))):
+            return None
+        if after.startswith(b",") and after[1:].strip() and not after[1:].strip().startswith(b"//"):
+            return None
+        return start, end
+
+    def delete_statement(self, node: tree_sitter.Node) -> Edit | None:
+        """Remove the line(s) of a statement that stands alone on them (None otherwise)."""
+        statement = node
+        while statement.parent is not None and statement.parent.type not in ("statement_list", "block", "source_file"):
+            statement = statement.parent
+        lines = self._own_lines(statement)
+        if lines is None:
+            return None
+        return Edit(self.char_offset(lines[0]), self.char_offset(lines[1]), "")
+
+    def delete_element(self, element: tree_sitter.Node) -> Edit:
+        """Remove a keyed element (`Field: value`) from a composite literal, with its comma."""
+        lines = self._own_lines(element)
+        if lines is not None:
+            return Edit(self.char_offset(lines[0]), self.char_offset(lines[1]), "")
+        nxt = element.next_sibling
+        end = element.end_byte
+        if nxt is not None and nxt.type == ",":
+            end = nxt.end_byte
+            while end < len(self.source) and self.source[end:end + 1] in (b" ", b"\t"):
+                end += 1
+        else:
+            prev = element.prev_sibling
+            if prev is not None and prev.type == ",":
+                return Edit(self.char_offset(prev.start_byte), self.char_offset(element.end_byte), "")
+        return Edit(self.char_offset(element.start_byte), self.char_offset(end), "")
 
     # ---- reporting --------------------------------------------------------------------
     def _column(self, row: int, byte_col: int, start_byte: int) -> int:

@@ -12,7 +12,7 @@ from typing import Iterator, Sequence, TypeVar
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from ..findings import Fix, Hit, Severity
+from ..findings import Edit, Fix, Hit, Severity
 
 N = TypeVar("N", bound=cst.CSTNode)
 
@@ -82,7 +82,7 @@ def parse(path: str, data: bytes) -> "PythonFile":
         raise PythonSyntaxError(f"cannot decode source: {exc}", 1, 1) from None
     except RecursionError:
         raise PythonSyntaxError("source is nested too deeply to parse", 1, 1) from None
-    return PythonFile(path, module)
+    return PythonFile(path, module, data)
 
 
 _SKIPPED_FIELDS = frozenset({"lpar", "rpar", "comma", "semicolon", "whitespace", "header", "footer", "equal",
@@ -125,9 +125,12 @@ def _index(module: cst.Module, parents: dict, by_type: dict) -> None:
 class PythonFile:
     language = "python"
 
-    def __init__(self, path: str, module: cst.Module) -> None:
+    def __init__(self, path: str, module: cst.Module, data: bytes | None = None) -> None:
         self.path = path
         self.module = module
+        self._data = data
+        self._text: str | None = None
+        self._line_starts: list[int] | None = None
         self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
         self._by_type: dict[type, list[cst.CSTNode]] = defaultdict(list)
         _index(module, self.parents, self._by_type)
@@ -343,6 +346,68 @@ class PythonFile:
                 return positional[position].value
         return None
 
+    # ---- positions and edits (for fixes) ------------------------------------------------
+    @property
+    def source_text(self) -> str:
+        """The decoded source, exactly what positions and fix offsets refer to."""
+        if self._text is None:
+            self._text = self._data.decode(self.module.encoding) if self._data is not None else self.module.code
+        return self._text
+
+    def _position(self, node: cst.CSTNode):
+        if self._positions is None:
+            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+            self._positions = wrapper.resolve(PositionProvider)
+        return self._positions[node]
+
+    def offset(self, line: int, column: int) -> int:
+        """Character offset of a 1-based line and 0-based column."""
+        if self._line_starts is None:
+            self._line_starts = [0] + [m.end() for m in _NEWLINE.finditer(self.source_text)]
+        return self._line_starts[line - 1] + column
+
+    def span(self, node: cst.CSTNode) -> tuple[int, int]:
+        rng = self._position(node)
+        return self.offset(rng.start.line, rng.start.column), self.offset(rng.end.line, rng.end.column)
+
+    def delete_statement(self, node: cst.CSTNode) -> Edit | None:
+        """Remove the whole line(s) of the simple statement holding `node`, when it stands alone there.
+
+        A block left empty gets `pass`. None when the statement shares its line with another.
+        """
+        line = node if isinstance(node, cst.SimpleStatementLine) else self.enclosing(node, cst.SimpleStatementLine)
+        if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+            return None
+        start, end = self.span(line.body[0])
+        text = self.source_text
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = _line_end(text, end)
+        if text[line_start:start].strip() or text[end:line_end].strip().lstrip(";").strip()[:1] not in ("", "#"):
+            return None
+        block = self.parent(line)
+        if isinstance(block, cst.IndentedBlock) and len(block.body) == 1:
+            return Edit(start, end, "pass")
+        return Edit(line_start, _after_newline(text, line_end), "")
+
+    def delete_from_list(self, items: Sequence[cst.CSTNode], item: cst.CSTNode) -> Edit:
+        """Remove one argument/element/dict entry from a comma-separated list, with its comma."""
+        index = next(i for i, x in enumerate(items) if x is item)
+        start, end = self.span(item)
+        if index + 1 < len(items):
+            return Edit(start, self.span(items[index + 1])[0], "")
+        if index > 0:
+            previous_end = self._value_end(items[index - 1])
+            return Edit(previous_end, _after_comma(self.source_text, end), "")
+        return Edit(start, _after_comma(self.source_text, end), "")
+
+    def _value_end(self, item: cst.CSTNode) -> int:
+        inner = getattr(item, "value", item)
+        return self.span(inner)[1]
+
+    def replace(self, node: cst.CSTNode, text: str) -> Edit:
+        start, end = self.span(node)
+        return Edit(start, end, text)
+
     # ---- reporting --------------------------------------------------------------------
     def report(
         self,
@@ -351,10 +416,7 @@ class PythonFile:
         severity: Severity | None = None,
         fix: Fix | None = None,
     ) -> Hit:
-        if self._positions is None:
-            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-            self._positions = wrapper.resolve(PositionProvider)
-        rng = self._positions[node]
+        rng = self._position(node)
         return Hit(
             rng.start.line,
             rng.start.column + 1,
@@ -364,6 +426,25 @@ class PythonFile:
             severity=severity,
             fix=fix,
         )
+
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+def _line_end(text: str, pos: int) -> int:
+    match = _NEWLINE.search(text, pos)
+    return match.start() if match else len(text)
+
+
+def _after_newline(text: str, pos: int) -> int:
+    match = _NEWLINE.match(text, pos)
+    return match.end() if match else pos
+
+
+def _after_comma(text: str, pos: int) -> int:
+    """Past a trailing comma (and spaces) right after `pos`, if there is one."""
+    match = re.compile(r"[ \t]*,[ \t]*").match(text, pos)
+    return match.end() if match else pos
 
 
 def _dotted(expr: cst.CSTNode | None) -> str | None:

@@ -1,22 +1,32 @@
-"""Reporters: pure functions Report -> str."""
+"""Reporters: pure functions Report -> str, one module each, loaded only when used."""
 
 from __future__ import annotations
 
-from typing import Callable
+import importlib
 
 from ..findings import Report
 
-FORMATS = ("text", "json", "sarif")
+# format name -> (module, function)
+RENDERERS = {
+    "text": ("text", "render"),
+    "concise": ("text", "render"),
+    "full": ("full", "render"),
+    "json": ("json", "render"),
+    "json-lines": ("json_lines", "render"),
+    "sarif": ("sarif", "render"),
+    "github": ("github", "render"),
+    "gitlab": ("gitlab", "render"),
+    "junit": ("junit", "render"),
+}
+FORMATS = tuple(RENDERERS)
+COLOR_FORMATS = ("text", "concise", "full")  # the formats for people, coloured on a terminal
 
 
 def render(fmt: str, report: Report, **options) -> str:
-    renderer: Callable[..., str]
-    if fmt == "text":
-        from .text import render as renderer
-    elif fmt == "json":
-        from .json import render as renderer
-    elif fmt == "sarif":
-        from .sarif import render as renderer
-    else:
-        raise ValueError(f"unknown format {fmt!r}")
+    """The report in format `fmt`; each reporter ignores the options it does not take."""
+    try:
+        module, function = RENDERERS[fmt]
+    except KeyError:
+        raise ValueError(f"unknown format {fmt!r}") from None
+    renderer = getattr(importlib.import_module(f".{module}", __name__), function)
     return renderer(report, **options)

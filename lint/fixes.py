@@ -1,0 +1,131 @@
+"""Applying fixes: non-overlapping edits, re-linted until stable, checked to still parse, written atomically."""
+
+from __future__ import annotations
+
+import difflib
+import io
+import os
+import tempfile
+from dataclasses import dataclass, field
+from tokenize import detect_encoding
+
+from .findings import Finding, Fix
+
+MAX_PASSES = 10
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass
+class FileFix:
+    """What fixing one file did."""
+
+    display: str
+    original: bytes
+    fixed: bytes
+    applied: list[Finding] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)  # fixes left out because the result would not parse
+
+    @property
+    def changed(self) -> bool:
+        return self.fixed != self.original
+
+    def diff(self) -> str:
+        before = _decode(self.original)[1].splitlines(keepends=True)
+        after = _decode(self.fixed)[1].splitlines(keepends=True)
+        lines = difflib.unified_diff(before, after, f"a/{self.display}", f"b/{self.display}")
+        return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+
+
+def _decode(data: bytes, encoding: str = "utf-8") -> tuple[bytes, str]:
+    bom = UTF8_BOM if data.startswith(UTF8_BOM) else b""
+    return bom, data[len(bom):].decode(encoding)
+
+
+def apply_edits(text: str, fixes: list[Fix]) -> tuple[str, list[int]]:
+    """Apply every fix whose edits overlap no earlier one; returns the text and the indexes applied."""
+    taken: list[tuple[int, int]] = []
+    chosen: list[int] = []
+    for index, fix in enumerate(fixes):
+        ranges = [(e.start, e.end) for e in fix.edits]
+        if any(s < te and ts < e or (s == e == ts == te) for s, e in ranges for ts, te in taken):
+            continue
+        taken.extend(ranges)
+        chosen.append(index)
+    edits = sorted((e for i in chosen for e in fixes[i].edits), key=lambda e: (e.start, e.end), reverse=True)
+    for edit in edits:
+        text = text[:edit.start] + edit.replacement + text[edit.end:]
+    return text, chosen
+
+
+def fix_source(display: str, data: bytes, lint, parses, unsafe: bool, encoding: str) -> FileFix:
+    """Lint, apply fixes, re-lint, until nothing more is fixable (at most MAX_PASSES).
+
+    `lint(bytes) -> list[Finding]`; `parses(bytes) -> bool` says whether a candidate still parses
+    (no worse than the original). Edits are character offsets into the text decoded with `encoding`.
+    """
+    result = FileFix(display, data, data)
+    current = data
+    for _ in range(MAX_PASSES):
+        fixable = [f for f in lint(current) if f.fix is not None and (f.fix.safe or unsafe)]
+        if not fixable:
+            break
+        bom, text = _decode(current, encoding)
+        candidate_text, chosen = apply_edits(text, [f.fix for f in fixable])
+        candidate = bom + candidate_text.encode(encoding)
+        if not parses(candidate):
+            chosen, candidate = _one_by_one(current, fixable, parses, result, encoding)
+        if candidate == current:
+            break
+        result.applied.extend(fixable[i] for i in chosen)
+        current = candidate
+    result.fixed = current
+    return result
+
+
+def _one_by_one(data: bytes, fixable: list[Finding], parses, result: FileFix, encoding: str) -> tuple[list[int], bytes]:
+    """Keep only the fixes that, applied alone on top of the kept ones, leave a file that parses."""
+    bom, text = _decode(data, encoding)
+    kept: list[int] = []
+    current = text
+    for index, finding in enumerate(fixable):
+        trial, chosen = apply_edits(text, [fixable[i].fix for i in kept] + [finding.fix])
+        if len(chosen) != len(kept) + 1:
+            continue  # overlaps a kept fix: a later pass may take it
+        if parses(bom + trial.encode(encoding)):
+            kept.append(index)
+            current = trial
+        else:
+            result.dropped.append(
+                f"{result.display}:{finding.line}:{finding.col}: {finding.code} fix dropped: "
+                f"it would leave the file unparsable"
+            )
+    return kept, bom + current.encode(encoding)
+
+
+def python_encoding(data: bytes) -> str:
+    """The encoding Python would use (PEP 263 cookie) or UTF-8."""
+    try:
+        encoding, _ = detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError:
+        return "utf-8"
+    return "utf-8" if encoding == "utf-8-sig" else encoding
+
+
+def write_atomic(path: str, data: bytes) -> None:
+    """Replace a file's content in one rename, keeping its permissions."""
+    folder = os.path.dirname(os.path.abspath(path))
+    mode = os.stat(path).st_mode & 0o7777
+    fd, tmp = tempfile.mkstemp(prefix=".connlint-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

@@ -1,0 +1,200 @@
+"""The `http.server` request handler classes of a Python file: their in-file bases and class attributes.
+
+Shared by CL301 (a keep-alive handler with no `timeout`) and CL203 (a handler left on HTTP/1.0). `Handlers`
+follows each class through its in-file bases to the library base it derives from, and reads the
+`protocol_version` / `timeout` it ends up with (class body, or a later `Handler.timeout = ...`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+import libcst as cst
+
+from connlint.frontends.python import PythonFile, dotted
+
+from ._py import is_none, method_of, walk
+
+HANDLER_BASES = {
+    "http.server.BaseHTTPRequestHandler",
+    "http.server.SimpleHTTPRequestHandler",
+    "http.server.CGIHTTPRequestHandler",
+}
+# Handles one request per connection unless `handle()` is overridden with a loop (Django's runserver).
+SINGLE_REQUEST_BASES = {"wsgiref.simple_server.WSGIRequestHandler"}
+
+
+def is_http10(f: PythonFile, expr: cst.BaseExpression) -> bool:
+    """Is the expression the string "HTTP/1.0" (constants followed, case and spaces ignored)?"""
+    value = f.string_value(expr)
+    return value is not None and value.strip().upper() == "HTTP/1.0"
+
+
+@dataclass
+class Attr:
+    """A class attribute's assignment: in the class body, or `Cls.name = ...` elsewhere in the file."""
+
+    node: cst.CSTNode  # the assignment to report
+    value: cst.BaseExpression
+    owner: cst.ClassDef
+
+
+class Handlers:
+    """The file's classes, their in-file bases and their `protocol_version` / `timeout` settings."""
+
+    def __init__(self, f: PythonFile) -> None:
+        self.f = f
+        self.classes = f.nodes(cst.ClassDef)
+        self.external: dict[int, dict[str, list[Attr]]] = {}
+        for assign in f.nodes(cst.Assign):
+            for target in assign.targets:
+                self._external(assign, target.target, assign.value)
+        for assign in f.nodes(cst.AnnAssign):
+            if assign.value is not None:
+                self._external(assign, assign.target, assign.value)
+
+    def _external(self, node: cst.CSTNode, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        if not (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)):
+            return
+        if target.attr.value not in ("protocol_version", "timeout"):
+            return
+        cls = self.lookup(target.value.value, node)
+        if cls is not None:
+            self.external.setdefault(id(cls), {}).setdefault(target.attr.value, []).append(Attr(node, value, cls))
+
+    def _scope(self, node: cst.CSTNode) -> cst.CSTNode:
+        return self.f.enclosing(node, (cst.FunctionDef, cst.Lambda)) or self.f.module
+
+    def lookup(self, name: str, at: cst.CSTNode) -> cst.ClassDef | None:
+        """The class `name` refers to at `at`: defined in a scope holding `at` (the last such definition)."""
+        found = None
+        at_scopes = {id(s) for s in self.f.ancestors(at)}
+        for cls in self.classes:
+            if cls.name.value != name or cls is at:
+                continue
+            scope = self._scope(cls)
+            if scope is self.f.module or id(scope) in at_scopes:
+                found = cls
+        return found
+
+    def bases(self, cls: cst.ClassDef) -> list[cst.ClassDef | str | None]:
+        """Each base: an in-file class, a qualified name, or None when unknown."""
+        out: list[cst.ClassDef | str | None] = []
+        for arg in cls.bases:
+            if arg.keyword is not None or arg.star:
+                continue
+            local = self.lookup(arg.value.value, cls) if isinstance(arg.value, cst.Name) else None
+            out.append(local if local is not None else self.f.qualname(arg.value))
+        return out
+
+    def mro(self, cls: cst.ClassDef, _seen: frozenset[int] = frozenset()) -> Iterator[cst.ClassDef | str | None]:
+        """The class, then its bases depth-first (good enough for single inheritance and mixins)."""
+        if id(cls) in _seen:
+            return
+        yield cls
+        for base in self.bases(cls):
+            if isinstance(base, cst.ClassDef):
+                yield from self.mro(base, _seen | {id(cls)})
+            else:
+                yield base
+
+    def own_attr(self, cls: cst.ClassDef, name: str) -> Attr | None:
+        """The class body's `name = ...`, overridden by a later `Cls.name = ...` elsewhere in the file."""
+        found = None
+        for stmt in cls.body.body:
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                continue
+            for small in stmt.body:
+                if isinstance(small, cst.Assign):
+                    for target in small.targets:
+                        if isinstance(target.target, cst.Name) and target.target.value == name:
+                            found = Attr(small, small.value, cls)
+                elif isinstance(small, cst.AnnAssign) and small.value is not None:
+                    if isinstance(small.target, cst.Name) and small.target.value == name:
+                        found = Attr(small, small.value, cls)
+        external = self.external.get(id(cls), {}).get(name)
+        return external[-1] if external else found
+
+    def attr(self, cls: cst.ClassDef, name: str) -> Attr | str | None:
+        """The effective assignment of a class attribute; "default" when inherited from the library."""
+        for klass in self.mro(cls):
+            if isinstance(klass, cst.ClassDef):
+                own = self.own_attr(klass, name)
+                if own is not None:
+                    return own
+            elif klass in HANDLER_BASES or klass in SINGLE_REQUEST_BASES:
+                return "default"
+            elif klass not in ("object", "builtins.object"):
+                return None  # a base from elsewhere may set it
+        return "default"
+
+    def library_base(self, cls: cst.ClassDef) -> str | None:
+        """The http.server (or wsgiref) handler class `cls` derives from, if any."""
+        for klass in self.mro(cls):
+            if isinstance(klass, str) and (klass in HANDLER_BASES or klass in SINGLE_REQUEST_BASES):
+                return klass
+        return None
+
+    def loops_over_requests(self, cls: cst.ClassDef, base: str) -> bool:
+        """Does the connection loop over requests: the nearest `handle()` override loops, or the library's does."""
+        for klass in self.mro(cls):
+            if not isinstance(klass, cst.ClassDef):
+                break
+            handle = method_of(klass, "handle")
+            if handle is None:
+                continue
+            if _calls_in_loop(handle, "handle_one_request"):
+                return True
+            if not _calls(handle, "handle"):  # no super().handle(): the override decides
+                return False
+        return base in HANDLER_BASES
+
+    def sets_timeout_in_methods(self, cls: cst.ClassDef) -> bool:
+        """`self.connection.settimeout(...)` / `self.timeout = ...` inside a method of the class or an in-file base."""
+        for klass in self.mro(cls):
+            if not isinstance(klass, cst.ClassDef):
+                continue
+            for node in walk(klass.body):
+                if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+                    seconds = self.f.arg(node, "value", 0)
+                    if node.func.attr.value == "settimeout" and seconds is not None and not is_none(seconds):
+                        return True  # settimeout(None) makes the socket blocking: no timeout
+                if isinstance(node, cst.Assign):
+                    for target in node.targets:
+                        t = target.target
+                        if isinstance(t, cst.Attribute) and t.attr.value == "timeout" and dotted(t.value) == "self":
+                            if not is_none(node.value):
+                                return True
+        return False
+
+    def referenced_only_as_base(self, cls: cst.ClassDef) -> bool:
+        """True when the class has in-file subclasses and nothing else names it (an abstract base)."""
+        subclasses = [c for c in self.classes if any(b is cls for b in self.bases(c))]
+        if not subclasses:
+            return False
+        for name in self.f.nodes(cst.Name):
+            if name.value != cls.name.value or name is cls.name:
+                continue
+            parent = self.f.parent(name)
+            if isinstance(parent, cst.Arg) and isinstance(self.f.parent(parent), cst.ClassDef):
+                continue
+            if isinstance(parent, cst.Attribute) and parent.value is name and isinstance(
+                self.f.parent(parent), cst.AssignTarget
+            ):
+                continue
+            return False
+        return True
+
+
+def _calls(node: cst.CSTNode, method: str) -> bool:
+    """Does the subtree call `<anything>.method(...)`?"""
+    return any(
+        isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value == method
+        for n in walk(node)
+    )
+
+
+def _calls_in_loop(func: cst.FunctionDef, method: str) -> bool:
+    """Does the function call `<anything>.method(...)` inside a `for` or `while` loop?"""
+    return any(isinstance(n, (cst.While, cst.For)) and _calls(n, method) for n in walk(func.body))
