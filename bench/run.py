@@ -319,6 +319,25 @@ class Runs:
         }
 
 
+def check_offline(semgrep: str, env: dict, sample: list[Path]) -> str:
+    """Run semgrep under strace on a few files and report any connect() it makes (there must be none)."""
+    if shutil.which("strace") is None:
+        return "not checked (no strace)"
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, path in enumerate(sample):
+            shutil.copyfile(path, Path(tmp) / f"f{i}{path.suffix}")
+        (Path(tmp) / ".semgrepignore").write_text(SEMGREPIGNORE)
+        trace = Path(tmp) / "strace.txt"
+        cmd = ["strace", "-f", "-qq", "-e", "trace=connect", "-o", str(trace), semgrep, "scan", "-j", "2",
+               "--metrics=off", "--config", str(REPO / "bench" / "semgrep"), "--json", "--disable-version-check",
+               "."]
+        subprocess.run(cmd, cwd=tmp, env=env, capture_output=True)
+        calls = [line for line in trace.read_text().splitlines() if "connect(" in line]
+    inet = [line for line in calls if "AF_INET" in line]
+    return (f"strace: {len(calls)} connect() calls, {len(inet)} to AF_INET/AF_INET6"
+            + (f": {inet[:3]}" if inet else ""))
+
+
 # ---- findings ------------------------------------------------------------------------------------
 
 
@@ -461,6 +480,11 @@ def main() -> None:
     if args.build_only:
         return
     warm_page_cache(x1)
+
+    if semgrep:
+        sample = [p for p in sorted(x1.rglob("*")) if p.suffix in (".go", ".py")][:: max(1, corpus_info["files"] // 20)]
+        versions["semgrep_network"] = check_offline(semgrep, sg_env, sample)
+        log(f"semgrep network check: {versions['semgrep_network']}")
 
     out_dir = work / "out"
     shutil.rmtree(out_dir, ignore_errors=True)

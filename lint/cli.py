@@ -295,11 +295,13 @@ def rules_command(fmt: str) -> None:
 @click.option("--pid", type=click.IntRange(min=1), help="Only this process's sockets (and TIME_WAIT on its ports).")
 @click.option("--watch", type=click.FloatRange(min=0.1, max=3600), metavar="SECONDS",
               help="Refresh every SECONDS until Ctrl-C (or --count).")
-@click.option("--count", type=click.IntRange(min=1), metavar="N", help="With --watch: stop after N refreshes.")
+@click.option("--count", type=click.IntRange(min=1), metavar="N",
+              help="With --watch: stop after N refreshes.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--max-time-wait", type=click.IntRange(min=0), metavar="N",
               help="Exit 1 when more than N sockets are in TIME_WAIT.")
-@click.option("--top", type=click.IntRange(min=1), default=5, metavar="N", help="Endpoints listed per state (default 5).")
+@click.option("--top", type=click.IntRange(min=1), default=5, metavar="N",
+              help="Endpoints listed per state (default 5).")
 @click.option("--proc-root", default="/proc", hidden=True, type=click.Path(file_okay=False))
 def sockets_command(port, pid, watch, count, fmt, max_time_wait, top, proc_root) -> None:
     """Count TCP sockets per state (Linux) and point TIME_WAIT and CLOSE_WAIT at the rules to run."""

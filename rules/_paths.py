@@ -1049,18 +1049,11 @@ def py_path_context(f: PythonFile, node: cst.CSTNode) -> str | None:
             kind = _py_statement_status(f, anc)  # `if busy: return Response(..., status=503)` on one line
             if kind:
                 found.append(kind)
-        elif isinstance(anc, cst.If):
-            if child is anc.body:
-                kind = _py_condition(f, anc.test, True) or _py_no_length(f, anc.test, True)
-            elif child is anc.orelse:
-                kind = _py_condition(f, anc.test, False)
-            else:
-                kind = None
-            if kind:
-                found.append(kind)
-        elif isinstance(anc, cst.IfExp):
+        elif isinstance(anc, (cst.If, cst.IfExp)):  # an `if` statement or `a if test else b`
             if child is anc.body:
                 kind = _py_condition(f, anc.test, True)
+                if not kind and isinstance(anc, cst.If):
+                    kind = _py_no_length(f, anc.test, True)
             elif child is anc.orelse:
                 kind = _py_condition(f, anc.test, False)
             else:

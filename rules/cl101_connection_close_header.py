@@ -69,7 +69,7 @@ from connlint.frontends.go import GoFile, canonical_header_key
 from connlint.frontends.python import PythonFile, dict_items, dotted
 from connlint.registry import Rule
 
-from ._go import FASTHTTP, FIBER, node_key
+from ._go import FIBER, node_key
 from ._http import has_close_token, is_connection, py_connection_close_entry, py_is_response_factory, py_side
 from ._paths import (
     ERROR_PATH,
@@ -301,16 +301,9 @@ def _go_fiber_ctx(f: GoFile, recv) -> bool:
     return found is not None and found[0] == FIBER and found[1] == "Ctx"
 
 
-def _go_close_entry(f: GoFile, body):
-    """The `"Connection": {"close"}` element of a map literal's body."""
-    for element in body.named_children:
-        if element.type != "keyed_element" or element.named_child_count < 2:
-            continue
-        key, value = element.named_children[0], element.named_children[-1]
-        if key.type == "literal_element" and key.named_child_count == 1:
-            key = key.named_children[0]
-        if value.type == "literal_element" and value.named_child_count == 1:
-            value = value.named_children[0]
+def _go_close_entry(f: GoFile, literal):
+    """The `"Connection": {"close"}` element of a map literal."""
+    for key, value, element in f.keyed_nodes(literal):
         if is_connection(_go_str(f, key)) and _go_close_values(f, value):
             return element
     return None
@@ -462,7 +455,7 @@ def _go_findings(f: GoFile) -> Iterator[tuple[object, object, str]]:
         if runtime and is_connection(_go_str(f, m["name"])) and _go_close_values(f, m["value"]):
             yield m["assign"], m["assign"], runtime
     for m in f.matches(GO_LITERALS):
-        entry = _go_close_entry(f, m["body"])
+        entry = _go_close_entry(f, m["lit"])
         if entry is None:
             continue
         for ref in _go_references(f, m["lit"]):

@@ -236,12 +236,10 @@ def _header_literal_closes(h: _Handlers, value) -> bool:
         return False
     if h.g.member(value.child_by_field_name("type")) != (NET_HTTP, "Header"):
         return False
-    for element in named(value.child_by_field_name("body")):
-        if element.type != "keyed_element" or element.named_child_count < 2:
+    for key, values, _ in h.f.keyed_nodes(value):
+        if not is_connection(h.f.string_value(strip(key))):
             continue
-        if not is_connection(h.f.string_value(strip(element.named_children[0]))):
-            continue
-        values = strip(element.named_children[-1])
+        values = strip(values)
         if values is not None and values.type == "literal_value":  # {"close"}: an elided []string literal
             if any(has_close_token(h.f.string_value(strip(v))) for v in named(values)):
                 return True

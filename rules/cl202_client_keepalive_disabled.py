@@ -258,9 +258,8 @@ def check_go(f: GoFile) -> Iterator[Hit]:
         elif uses_resty and method == "SetCloseConnection" and len(args) == 1 and f.bool_value(strip(args[0])) is True:
             yield f.report(m["call"])
         elif uses_resty and method == "SetHeaders" and len(args) == 1 and strip(args[0]).type == "composite_literal":
-            for _, value, element in f.keyed_elements(strip(args[0])):
-                key = strip(element.named_children[0])
-                if is_connection(f.string_value(key)) and has_close_token(f.string_value(value)):
+            for key, value, element in f.keyed_nodes(strip(args[0])):
+                if is_connection(f.string_value(strip(key))) and has_close_token(f.string_value(value)):
                     yield f.report(element)
 
 

@@ -271,8 +271,9 @@ class GoFile:
             return ""
         return self.text(func.child_by_field_name("name"))
 
-    def keyed_elements(self, literal: tree_sitter.Node) -> list[tuple[str, tree_sitter.Node, tree_sitter.Node]]:
-        """(field name, value, keyed_element) for each `Field: value` of a composite literal."""
+    @staticmethod
+    def keyed_nodes(literal: tree_sitter.Node) -> list[tuple[tree_sitter.Node, tree_sitter.Node, tree_sitter.Node]]:
+        """(key, value, keyed_element) for each `key: value` of a composite literal (map keys are expressions)."""
         body = literal.child_by_field_name("body")
         elements = []
         for element in body.named_children if body is not None else ():
@@ -283,8 +284,12 @@ class GoFile:
                 key = key.named_children[0]
             if value.type == "literal_element" and value.named_child_count == 1:
                 value = value.named_children[0]
-            elements.append((self.text(key), value, element))
+            elements.append((key, value, element))
         return elements
+
+    def keyed_elements(self, literal: tree_sitter.Node) -> list[tuple[str, tree_sitter.Node, tree_sitter.Node]]:
+        """(field name, value, keyed_element) for each `Field: value` of a composite literal."""
+        return [(self.text(key), value, element) for key, value, element in self.keyed_nodes(literal)]
 
     def keyed_fields(self, literal: tree_sitter.Node) -> dict[str, tree_sitter.Node]:
         """`Field: value` pairs of a composite literal, by field name (last one wins)."""
