@@ -2,6 +2,7 @@
 package main
 
 import (
+	"io"
 	"log"
 	"net/http"
 	"time"
@@ -30,12 +31,28 @@ func proxy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer resp.Body.Close()
-	w.WriteHeader(resp.StatusCode)
+	if resp.StatusCode != http.StatusOK {
+		http.Error(w, "upstream failed", http.StatusBadGateway)
+		return
+	}
+	io.Copy(w, resp.Body)
+}
+
+func report(w http.ResponseWriter, r *http.Request) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 10}, Timeout: 5 * time.Second}
+	resp, err := client.Get("http://metrics.internal/report")
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	io.Copy(w, resp.Body)
 }
 
 func main() {
 	http.HandleFunc("/healthz", health)
 	http.HandleFunc("/api", proxy)
+	http.HandleFunc("/report", report)
 	srv := &http.Server{Addr: ":8080"}
 	srv.SetKeepAlivesEnabled(false)
 	log.Fatal(srv.ListenAndServe())
