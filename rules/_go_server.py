@@ -404,3 +404,183 @@ def follow(f: GoFile, server: Node, state: str, fields: tuple[str, ...], keepali
     if bound.kind == "escapes":
         return None
     return state
+
+
+# ---- fixes: adding timeouts ------------------------------------------------------------------
+# Used by CL301 and CL302's unsafe fixes. Each fix appends only its own field at the end of the literal
+# (re-aligning the keys of the trailing run of one-field lines as gofmt does), so when both rules fire on
+# one literal their edits overlap and the second fix is applied by the next fix pass, on the updated text.
+# Two fixes that both add the `time` import insert the same text at the same offset: the fix engine never
+# applies two insertions at one offset in the same pass, so the import is added once.
+
+_NAME_DECLARATIONS = """
+(var_spec name: (identifier) @name)
+(const_spec name: (identifier) @name)
+(short_var_declaration left: (expression_list (identifier) @name))
+(parameter_declaration name: (identifier) @name)
+(variadic_parameter_declaration name: (identifier) @name)
+(range_clause left: (expression_list (identifier) @name))
+(function_declaration name: (identifier) @name)
+(type_spec name: (type_identifier) @name)
+"""
+
+
+def _declares(f: GoFile, name: str, at: Node) -> bool:
+    """Is `name` declared at package level or in a function around `at` (so `name.X` may not be the package)?"""
+    scopes = [a for a in f.ancestors(at) if a.type in ("function_declaration", "method_declaration", "func_literal")]
+    for node in f.captures(_NAME_DECLARATIONS).get("name", []):
+        if f.text(node) != name:
+            continue
+        func = f.enclosing_function(node)
+        if node.parent is not None and node.parent.type == "function_declaration":
+            func = None  # a function's own name is declared at package level
+        if func is None or func in scopes:
+            return True
+    return False
+
+
+def _import_specs(f: GoFile) -> list[tuple[Node, str]]:
+    specs = []
+    for spec in f.captures("(import_spec) @spec").get("spec", []):
+        path = spec.child_by_field_name("path")
+        value = decode_string(f.source[path.start_byte:path.end_byte]) if path is not None else None
+        if value is not None:
+            specs.append((spec, value))
+    return specs
+
+
+def _line_start(src: bytes, offset: int) -> int:
+    return src.rfind(b"\n", 0, offset) + 1
+
+
+def _line_after(src: bytes, offset: int) -> int:
+    """The start of the line after the one holding `offset` (the end of the file if there is none)."""
+    end = src.find(b"\n", offset)
+    return len(src) if end < 0 else end + 1
+
+
+def _alone_on_lines(src: bytes, node: Node) -> bool:
+    """Only whitespace before the node on its first line, and only whitespace or a comment after it."""
+    before = src[_line_start(src, node.start_byte):node.start_byte]
+    after = src[node.end_byte:_line_after(src, node.end_byte)].strip()
+    return not before.strip() and (not after or after.startswith(b"//"))
+
+
+def _add_import(f: GoFile, path: str) -> Edit | None:
+    """Insert `"path"` (a standard-library path) in sorted position in the import block holding `net/http`,
+    or turn a single `import "net/http"` into a block; None when the imports are laid out otherwise."""
+    src = f.source
+    anchor = next((spec for spec, value in _import_specs(f) if value == NET_HTTP), None)
+    if anchor is None:
+        return None
+    holder = anchor.parent
+    if holder is not None and holder.type == "import_declaration":  # import "net/http"
+        if not _alone_on_lines(src, holder):
+            return None
+        spec = f.text(anchor)
+        return f.replace(anchor, f'(\n\t{spec}\n\t"{path}"\n)') if path > NET_HTTP else f.replace(
+            anchor, f'(\n\t"{path}"\n\t{spec}\n)'
+        )
+    if holder is None or holder.type != "import_spec_list":
+        return None
+    # The group (run of lines without a blank line) holding net/http, each spec alone on its line.
+    specs = [c for c in holder.named_children if c.type == "import_spec"]
+    if not all(_alone_on_lines(src, s) for s in specs):
+        return None
+    index = specs.index(anchor) if anchor in specs else -1
+    if index < 0:
+        return None
+    first = last = index
+    while first > 0 and specs[first].start_point[0] == specs[first - 1].end_point[0] + 1:
+        first -= 1
+    while last + 1 < len(specs) and specs[last + 1].start_point[0] == specs[last].end_point[0] + 1:
+        last += 1
+    group = specs[first:last + 1]
+    indent = src[_line_start(src, anchor.start_byte):anchor.start_byte].decode()
+    line = f'{indent}"{path}"\n'
+    for spec in group:
+        spec_path = spec.child_by_field_name("path")
+        value = decode_string(src[spec_path.start_byte:spec_path.end_byte]) or ""
+        if value > path:
+            return f.insert(_line_start(src, spec.start_byte), line)
+    return f.insert(_line_after(src, group[-1].end_byte), line)
+
+
+def time_qualifier(f: GoFile, at: Node) -> tuple[str, Edit | None] | None:
+    """The name to write `time.Second` with at `at`, and the edit adding `import "time"` when it is missing;
+    None when the name is unusable there (shadowed, another package's, or only a dot/blank import)."""
+    specs = [spec for spec, value in _import_specs(f) if value == "time"]
+    names = [name for name, value in f.imports.items() if value == "time"]
+    if names:
+        name = names[0]
+        return None if _declares(f, name, at) else (name, None)
+    if specs or "time" in f.imports or _declares(f, "time", at):
+        return None  # `. "time"` / `_ "time"`, or `time` names something else here
+    edit = _add_import(f, "time")
+    return ("time", edit) if edit is not None else None
+
+
+def _key_padding(f: GoFile, element: Node) -> tuple[int, int] | None:
+    """Byte range of the blanks between `Key:` and its value."""
+    colon = next((c for c in element.children if c.type == ":"), None)
+    value = element.child_by_field_name("value")
+    if colon is None or value is None or f.source[colon.end_byte:value.start_byte].strip():
+        return None
+    return colon.end_byte, value.start_byte
+
+
+def append_field(f: GoFile, literal: Node, key: str, value: str) -> list[Edit] | None:
+    """Edits appending `key: value` to a composite literal, laid out as gofmt would; None when unsure."""
+    src = f.source
+    body = literal.child_by_field_name("body")
+    if body is None or not body.children or body.children[-1].type != "}":
+        return None
+    close = body.children[-1]
+    named_nodes = list(body.named_children)
+    if named_nodes and named_nodes[-1].type == "comment" and named_nodes[-1].end_point[0] == close.start_point[0]:
+        return None  # `... /* c */}`
+    close_line = _line_start(src, close.start_byte)
+    if src[close_line:close.start_byte].strip() or body.start_point[0] == close.start_point[0]:
+        # `}` follows the last element (or `{`) on its line: add `, key: value` inline.
+        before = close.prev_sibling
+        if before is None or before.type == "{":
+            return [Edit(f.char_offset(body.children[0].end_byte), f.char_offset(close.start_byte), f"{key}: {value}")]
+        if before.type == ",":
+            return [f.insert(before.end_byte, f" {key}: {value},")]
+        return [f.insert(before.end_byte, f", {key}: {value}")]
+    # `}` on its own line: one field per line; align the keys of the trailing run of one-field lines.
+    elements = [c for c in named_nodes if c.type == "keyed_element"]
+    indent = src[close_line:close.start_byte].decode() + "\t"
+    if elements and not src[_line_start(src, elements[-1].start_byte):elements[-1].start_byte].strip():
+        indent = src[_line_start(src, elements[-1].start_byte):elements[-1].start_byte].decode()
+    run: list[Node] = []
+    row = close.start_point[0]
+    previous_end_row = -1
+    for node in reversed(named_nodes):
+        if node.type == "comment":
+            earlier = node.prev_named_sibling
+            if earlier is not None and earlier.type == "keyed_element" and earlier.end_point[0] == node.start_point[0]:
+                continue  # a trailing comment of an element's line
+            break
+        if node.type != "keyed_element" or node.start_point[0] != node.end_point[0] or node.end_point[0] != row - 1:
+            break
+        earlier = node.prev_named_sibling
+        while earlier is not None and earlier.type == "comment":
+            earlier = earlier.prev_named_sibling
+        previous_end_row = earlier.end_point[0] if earlier is not None else body.start_point[0]
+        if previous_end_row == node.start_point[0] or _key_padding(f, node) is None:
+            break  # shares its line with another element (or `{`)
+        key_node = node.child_by_field_name("key")
+        if key_node is None or key_node.type != "literal_element":
+            break
+        run.append(node)
+        row = node.start_point[0]
+    width = max([len(f.text(e.child_by_field_name("key"))) for e in run] + [len(key)]) + 2  # `Key:` + a blank
+    edits = []
+    for element in run:
+        start, end = _key_padding(f, element)  # type: ignore[misc]
+        pad = " " * (width - len(f.text(element.child_by_field_name("key"))) - 1)
+        if src[start:end].decode() != pad:
+            edits.append(Edit(f.char_offset(start), f.char_offset(end), pad))
+    edits.append(f.insert(close_line, f"{indent}{key}:{' ' * (width - len(key) - 1)}{value},\n"))
+    return edits

@@ -64,12 +64,12 @@ from typing import Iterator
 
 import libcst as cst
 
-from connlint.findings import Hit, Severity
+from connlint.findings import Fix, Hit, Severity
 from connlint.frontends.go import GoFile, canonical_header_key
 from connlint.frontends.python import PythonFile, dict_items, dotted
 from connlint.registry import Rule
 
-from ._go import FIBER, node_key
+from ._go import FIBER, named, node_key
 from ._http import has_close_token, is_connection, py_connection_close_entry, py_is_response_factory, py_side
 from ._paths import (
     ERROR_PATH,
@@ -492,9 +492,115 @@ def _go_echoes_client(f: GoFile, node) -> bool:
     return False
 
 
+# ---- Go fixes ------------------------------------------------------------------------------
+# Only a value that is exactly `close` is removed: `close, TE` also names other hop-by-hop headers, and
+# dropping those tokens is left to a human. A finding on an error, overload or shutdown path (a note), and
+# a response written by hand on a hijacked connection (which the handler then closes), get no fix.
+
+FIX_TITLE = "Remove the `Connection: close` header"
+GO_STATEMENTS = ("expression_statement", "defer_statement", "assignment_statement")
+GO_BLOCKS = ("statement_list", "block")
+
+
+def _go_only_close(f: GoFile, value) -> bool:
+    """`"close"` or `[]string{"close"}` / `{"close"}` and nothing else."""
+    if value is None:
+        return False
+    if value.type == "literal_element" and value.named_child_count == 1:
+        value = value.named_children[0]
+    text = _go_str(f, value)
+    if text is not None:
+        return text.strip().lower() == "close"
+    body = value.child_by_field_name("body") if value.type == "composite_literal" else value
+    if body is None or body.type != "literal_value":
+        return False
+    elements = [e for e in body.named_children if e.type != "comment"]
+    return len(elements) == 1 and _go_only_close(f, elements[0])
+
+
+def _go_statement(node):
+    """The statement `node` is (an assignment) or is the whole expression of (`x.Set(...)`, `defer x.Set(...)`)."""
+    stmt = node if node.type == "assignment_statement" else node.parent
+    if stmt is None or stmt.type not in GO_STATEMENTS or stmt.parent is None or stmt.parent.type not in GO_BLOCKS:
+        return None
+    return stmt
+
+
+def _go_removable_if(f: GoFile, stmt):
+    """The `if cond { stmt }` around a statement that is its only one, when dropping the whole `if` changes
+    nothing else: no `else`, no init statement, a condition without calls or channel receives."""
+    statements = stmt.parent
+    if statements.type != "statement_list" or [c.id for c in named(statements)] != [stmt.id]:
+        return None
+    block = statements.parent
+    branch = block.parent if block is not None else None
+    if branch is None or branch.type != "if_statement" or branch.parent is None or branch.parent.type not in GO_BLOCKS:
+        return None
+    consequence = branch.child_by_field_name("consequence")
+    if consequence is None or consequence.id != block.id:
+        return None
+    if branch.child_by_field_name("alternative") is not None or branch.child_by_field_name("initializer") is not None:
+        return None
+    stack = [branch.child_by_field_name("condition")]
+    while stack:
+        n = stack.pop()
+        if n is None:
+            continue
+        if n.type == "call_expression" or (n.type == "unary_expression" and f.text(n).startswith("<-")):
+            return None
+        stack.extend(n.named_children)
+    return branch
+
+
+def _go_delete(f: GoFile, stmt):
+    """Remove a statement (or the `if` left empty around it) when nothing it names is then unused."""
+    target = _go_removable_if(f, stmt) or stmt
+    if f.orphaned_names(target):
+        return None
+    return f.delete_statement(target)
+
+
+def _go_literal_fixable(f: GoFile, literal, header_vars) -> bool:
+    """The literal is written inline where it is copied into a response, or bound to a local variable whose
+    every use is such a copy (a package-level map may be used by other files for other purposes)."""
+    binding = _go_binding(f, literal)
+    if binding is None:
+        return True
+    if binding[1].type == "source_file":
+        return False
+    refs = _go_references(f, literal)[1:]
+    return bool(refs) and all(_go_copied_into_response(f, ref, header_vars) is not None for ref in refs)
+
+
+def _go_fix(f: GoFile, node, header_vars) -> Fix | None:
+    edit = None
+    if node.type == "call_expression":
+        args = f.call_args(node)
+        if len(args) == 2 and _go_only_close(f, args[1]):
+            stmt = _go_statement(node)
+            edit = _go_delete(f, stmt) if stmt is not None else None
+    elif node.type == "assignment_statement":
+        right = node.child_by_field_name("right")
+        if right is not None and right.named_child_count == 1 and _go_only_close(f, right.named_children[0]):
+            stmt = _go_statement(node)
+            edit = _go_delete(f, stmt) if stmt is not None else None
+    elif node.type == "keyed_element" and _go_only_close(f, node.named_children[-1]):
+        literal = node.parent.parent if node.parent is not None else None
+        if literal is not None and literal.type == "composite_literal" and _go_literal_fixable(f, literal, header_vars):
+            elements = named(node.parent)
+            copy = literal.parent.parent if literal.parent is not None else None
+            if len(elements) == 1 and copy is not None and copy.type == "call_expression":
+                stmt = _go_statement(copy)  # maps.Copy(w.Header(), http.Header{"Connection": {"close"}})
+                edit = _go_delete(f, stmt) if stmt is not None else None
+            if edit is None and not f.orphaned_names(node):
+                edit = f.delete_element(node)
+    return Fix(FIX_TITLE, (edit,), safe=True) if edit is not None else None
+
+
 @RULE.go(r"re:[\"`]connection[\"`]|headerconnection&close")
 def check_go(f: GoFile) -> Iterator[Hit]:
     seen: set[tuple] = set()
+    header_vars = _go_header_vars(f)
     for node, where, runtime in _go_findings(f):
         if node_key(node) in seen or _go_echoes_client(f, where):
             continue
@@ -502,7 +608,9 @@ def check_go(f: GoFile) -> Iterator[Hit]:
         context = go_close_context(f, where)
         if context is None and runtime == "proxy":
             context = GLOBAL
-        yield f.report(node, message=_message(context, runtime), severity=_severity(context, runtime))
+        severity = _severity(context, runtime)
+        fix = _go_fix(f, node, header_vars) if severity == Severity.ERROR and runtime != "server" else None
+        yield f.report(node, message=_message(context, runtime), severity=severity, fix=fix)
 
 
 # ---- Python --------------------------------------------------------------------------------

@@ -56,7 +56,7 @@ from typing import Iterator
 
 import libcst as cst
 
-from connlint.findings import Hit, Severity
+from connlint.findings import Edit, Fix, Hit, Severity
 from connlint.frontends.go import GoFile
 from connlint.frontends.python import PythonFile, dotted
 from connlint.registry import Rule
@@ -309,6 +309,22 @@ def _go_disables(f: GoFile, field: str, value) -> bool:
     return False
 
 
+def _fix(edit: Edit | None, title: str) -> Fix | None:
+    return Fix(title, (edit,)) if edit is not None else None
+
+
+def _go_delete_statement(f: GoFile, node) -> Edit | None:
+    """Remove the statement that is exactly `node` (a call statement or an assignment), alone on its lines."""
+    statement = node.parent if node.type == "call_expression" else node
+    if statement is None or (node.type == "call_expression" and statement.type != "expression_statement"):
+        return None
+    if node.type == "assignment_statement" and f.text(node.child_by_field_name("operator")) != "=":
+        return None
+    if statement.parent is None or statement.parent.type not in ("statement_list", "block"):
+        return None  # `for ...; ...; post {`, a label, an `if` initialiser: not a statement of its own
+    return f.delete_statement(statement)
+
+
 @RULE.go("keepalive", "maxrequestsperconn")
 def check_go(f: GoFile) -> Iterator[Hit]:
     paths: _GoShutdownPaths | None = None
@@ -327,6 +343,7 @@ def check_go(f: GoFile) -> Iterator[Hit]:
                 message="`SetKeepAlivesEnabled(false)` makes the server close every connection after one "
                 "response; leave keep-alives on and bound idle connections with `IdleTimeout` (call it only "
                 "while shutting down).",
+                fix=_fix(_go_delete_statement(f, m["call"]), "Remove `SetKeepAlivesEnabled(false)`"),
             )
 
     for m in f.matches(COMPOSITE_LITERALS):
@@ -338,7 +355,11 @@ def check_go(f: GoFile) -> Iterator[Hit]:
                 continue
             if _go_disables(f, field, value):
                 where = "fasthttp server" if pkg == "fasthttp" else "fiber app"
-                yield f.report(element, message=_go_field_message(field, where, literal=True))
+                yield f.report(
+                    element,
+                    message=_go_field_message(field, where, literal=True),
+                    fix=_fix(f.delete_element(element), f"Remove `{field}: {f.text(value)}`"),
+                )
 
     uses = {name for name in ("fasthttp", "fiber") if package == name}
     for path in f.imports.values():
@@ -357,7 +378,11 @@ def check_go(f: GoFile) -> Iterator[Hit]:
         )
         paths = paths or _GoShutdownPaths(f)
         if not paths.covers(m["assign"], m["recv"]):
-            yield f.report(m["assign"], message=_go_field_message(field, where, literal=False))
+            yield f.report(
+                m["assign"],
+                message=_go_field_message(field, where, literal=False),
+                fix=_fix(_go_delete_statement(f, m["assign"]), f"Remove the `{field}` assignment"),
+            )
 
 
 # ---- Python --------------------------------------------------------------------------------
@@ -399,7 +424,7 @@ MSG_GUNICORN = (
 )
 MSG_AIOHTTP = (
     "`keepalive_timeout=0` makes aiohttp close every connection after one response; keep a positive idle "
-    "timeout (the default is 75 s) instead."
+    "timeout (the default is {default} s) instead."
 )
 MSG_TORNADO = (
     "`no_keep_alive=True` makes Tornado close every connection after one response; remove it and bound idle "
@@ -422,6 +447,27 @@ HYPERCORN_SETTINGS = {
     "keep_alive_timeout": (0.0, MSG_HYPERCORN_TIMEOUT),
     "keep_alive_max_requests": (1.0, MSG_HYPERCORN_MAX),
 }
+
+# Fixes put back each server's own default, as its source defines it (uvicorn 0.54 `Config(timeout_keep_alive=5)`;
+# gunicorn 27 `Keepalive.default = 2`; hypercorn 0.18 `Config.keep_alive_timeout = 5 * SECONDS`,
+# `keep_alive_max_requests = 1000`; aiohttp 3.14 `run_app(keepalive_timeout=75.0)` and, for `AppRunner`/`Server`,
+# `RequestHandler(keepalive_timeout=3630)`; Sanic `KEEP_ALIVE: True`).
+FIX_UVICORN = ("5", "Use uvicorn's default keep-alive timeout (5 s)")
+FIX_GUNICORN = ("2", "Use gunicorn's default keep-alive timeout (`keepalive = 2`, 2 s)")
+FIX_AIOHTTP_RUN_APP = ("75", "Use `web.run_app`'s default keep-alive timeout (75 s)")
+FIX_AIOHTTP_HANDLER = ("3630", "Use aiohttp's default keep-alive timeout for runners and servers (3630 s)")
+FIX_HYPERCORN = {
+    "keep_alive_timeout": ("5", "Use hypercorn's default keep-alive timeout (5 s)"),
+    "keep_alive_max_requests": ("1000", "Use hypercorn's default `keep_alive_max_requests` (1000)"),
+}
+FIX_SANIC = ("True", "Leave Sanic keep-alive on (`KEEP_ALIVE = True`, its default)")
+TITLE_TORNADO = "Remove `no_keep_alive=True`"
+
+
+def _py_set(f: PythonFile, value: cst.CSTNode, fix: tuple[str, str]) -> Fix:
+    """Replace a setting's value with the server's default."""
+    text, title = fix
+    return Fix(title, (f.replace(value, text),))
 
 
 def _py_file_matches(f: PythonFile, patterns: tuple[str, ...]) -> bool:
@@ -521,16 +567,19 @@ def _py_gunicorn_options(f: PythonFile) -> Iterator[Hit]:
             if not isinstance(el, cst.DictElement) or f.string_value(el.key) != "keepalive":
                 continue
             if f.number_value(el.value) == 0:
-                yield f.report(el, message=MSG_GUNICORN)
+                yield f.report(el, message=MSG_GUNICORN, fix=_py_set(f, el.value, FIX_GUNICORN))
 
 
 def _py_config_files(f: PythonFile) -> Iterator[Hit]:
     """Module-level settings of a gunicorn or hypercorn config file (the last assignment of a name wins)."""
     settings: dict[str, tuple[float, str]] = {}
+    fixes: dict[str, tuple[str, str]] = {}
     if _py_file_matches(f, GUNICORN_CONFIG_FILES):
         settings["keepalive"] = (0.0, MSG_GUNICORN)
+        fixes["keepalive"] = FIX_GUNICORN
     if _py_file_matches(f, HYPERCORN_CONFIG_FILES):
         settings.update(HYPERCORN_SETTINGS)
+        fixes.update(FIX_HYPERCORN)
     if not settings:
         return
     last: dict[str, tuple[cst.BaseExpression, cst.CSTNode]] = {}
@@ -540,7 +589,7 @@ def _py_config_files(f: PythonFile) -> Iterator[Hit]:
     for name, (value, node) in last.items():
         bad, message = settings[name]
         if f.number_value(value) == bad:
-            yield f.report(node, message=message)
+            yield f.report(node, message=message, fix=_py_set(f, value, fixes[name]))
 
 
 def _py_calls(f: PythonFile) -> Iterator[Hit]:
@@ -549,23 +598,29 @@ def _py_calls(f: PythonFile) -> Iterator[Hit]:
         if q in UVICORN:
             arg = keyword_arg(call, "timeout_keep_alive")
             if arg is not None and f.number_value(arg.value) == 0:
-                yield f.report(arg, message=MSG_UVICORN)
+                yield f.report(arg, message=MSG_UVICORN, fix=_py_set(f, arg.value, FIX_UVICORN))
         elif q in AIOHTTP:
             arg = keyword_arg(call, "keepalive_timeout")
             if arg is not None and f.number_value(arg.value) == 0:
-                yield f.report(arg, message=MSG_AIOHTTP)
+                default = FIX_AIOHTTP_RUN_APP if q == "aiohttp.web.run_app" else FIX_AIOHTTP_HANDLER
+                yield f.report(
+                    arg, message=MSG_AIOHTTP.format(default=default[0]), fix=_py_set(f, arg.value, default)
+                )
         elif q in TORNADO_SERVER:
             arg = keyword_arg(call, "no_keep_alive")
+            fix = Fix(TITLE_TORNADO, (f.delete_from_list(call.args, arg),)) if arg is not None else None
             if arg is None:
                 positional = [a for a in call.args if a.keyword is None and not a.star]
                 arg = positional[1] if len(positional) > 1 else None
+                # HTTPServer(app, True, ...): later positionals keep their places
+                fix = Fix("Pass `no_keep_alive=False`", (f.replace(arg.value, "False"),)) if arg else None
             if arg is not None and f.bool_value(arg.value) is True:
-                yield f.report(arg, message=MSG_TORNADO)
+                yield f.report(arg, message=MSG_TORNADO, fix=fix)
         elif any(q == c + ".from_mapping" for c in HYPERCORN_CONFIG):
             for name, (bad, message) in HYPERCORN_SETTINGS.items():
                 arg = keyword_arg(call, name)
                 if arg is not None and f.number_value(arg.value) == bad:
-                    yield f.report(arg, message=message)
+                    yield f.report(arg, message=message, fix=_py_set(f, arg.value, FIX_HYPERCORN[name]))
             mapping = f.resolve(f.arg(call, "mapping", 0))
             if isinstance(mapping, cst.Dict):
                 for el in mapping.elements:
@@ -573,13 +628,15 @@ def _py_calls(f: PythonFile) -> Iterator[Hit]:
                         continue
                     key = f.string_value(el.key)
                     if key in HYPERCORN_SETTINGS and f.number_value(el.value) == HYPERCORN_SETTINGS[key][0]:
-                        yield f.report(el, message=HYPERCORN_SETTINGS[key][1])
+                        yield f.report(
+                            el, message=HYPERCORN_SETTINGS[key][1], fix=_py_set(f, el.value, FIX_HYPERCORN[key])
+                        )
         elif isinstance(call.func, cst.Attribute) and call.func.attr.value == "listen":
             arg = keyword_arg(call, "no_keep_alive")
             if arg is None or f.bool_value(arg.value) is not True:
                 continue
             if _py_receiver_is(f, call.func.value, TORNADO_APPS, "tornado"):
-                yield f.report(arg, message=MSG_TORNADO)
+                yield f.report(arg, message=MSG_TORNADO, fix=Fix(TITLE_TORNADO, (f.delete_from_list(call.args, arg),)))
 
 
 def _py_attribute_settings(f: PythonFile) -> Iterator[Hit]:
@@ -599,11 +656,11 @@ def _py_attribute_settings(f: PythonFile) -> Iterator[Hit]:
                 if f.number_value(assign.value) == bad and _py_receiver_is(
                     f, t.value, HYPERCORN_CONFIG, "hypercorn", CONFIG_NAME
                 ):
-                    yield f.report(assign, message=message)
+                    yield f.report(assign, message=message, fix=_py_set(f, assign.value, FIX_HYPERCORN[attr]))
             elif sanic and attr == "KEEP_ALIVE" and f.bool_value(assign.value) is False:
                 owner = dotted(t.value) or ""
                 if owner == "config" or owner.endswith(".config"):
-                    yield f.report(assign, message=MSG_SANIC)
+                    yield f.report(assign, message=MSG_SANIC, fix=_py_set(f, assign.value, FIX_SANIC))
 
 
 @RULE.python("protocol_version", "keepalive", "keep_alive")

@@ -360,6 +360,83 @@ class GoFile:
                 return Edit(self.char_offset(prev.start_byte), self.char_offset(element.end_byte), "")
         return Edit(self.char_offset(element.start_byte), self.char_offset(end), "")
 
+    def orphaned_names(self, node: tree_sitter.Node) -> list[str]:
+        """Imported packages and local variables that only `node` uses: Go rejects an unused import or local
+        variable, so a fix that removes `node` would no longer compile (e.g. `h := w.Header()` used only by the
+        removed `h.Set("Connection", "close")`). Errs on the side of reporting a name."""
+        names = {self.text(n) for n in self._descendants(node) if n.type in ("identifier", "package_identifier")}
+        if not names:
+            return []
+        outside = self._uses_outside(self.root, node, names)
+        orphans = []
+        dot_imports = any(
+            spec.child_by_field_name("name") is not None and spec.child_by_field_name("name").type == "dot"
+            for spec in self.captures("(import_spec) @spec").get("spec", [])
+        )
+        for name in sorted(names):
+            if name in self.imports or dot_imports:
+                if not outside.get(name):
+                    orphans.append(name)
+                continue
+            func = self.enclosing_function(node)
+            while func is not None:
+                declared = [n for n in self._descendants(func) if n.type == "identifier"
+                            and self.text(n) == name and self._declares(n)]
+                if declared:
+                    uses = self._uses_outside(func, node, {name}).get(name, [])
+                    if not [n for n in uses if not self._declares(n) and not self._assigned(n)]:
+                        orphans.append(name)
+                    break
+                func = self.enclosing_function(func)
+        return orphans
+
+    @staticmethod
+    def _descendants(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            yield n
+            stack.extend(n.named_children)
+
+    def _uses_outside(self, scope, node, names: set[str]) -> dict[str, list[tree_sitter.Node]]:
+        """Identifiers with one of `names` in `scope` but not inside `node` nor an import declaration."""
+        found: dict[str, list[tree_sitter.Node]] = {}
+        stack = [scope]
+        while stack:
+            n = stack.pop()
+            if n.type == "import_declaration" or (n.start_byte >= node.start_byte and n.end_byte <= node.end_byte):
+                continue
+            if n.type in ("identifier", "package_identifier", "type_identifier") and self.text(n) in names:
+                found.setdefault(self.text(n), []).append(n)
+            stack.extend(n.named_children)
+        return found
+
+    @staticmethod
+    def _declares(ident: tree_sitter.Node) -> bool:
+        """`x` in `x := ...`, `var x ...` or `for x := range ...` (not a parameter: Go allows unused ones)."""
+        parent = ident.parent
+        if parent is not None and parent.type == "var_spec":
+            return any(n.id == ident.id for n in parent.children_by_field_name("name"))
+        if parent is None or parent.type != "expression_list" or parent.parent is None:
+            return False
+        holder = parent.parent
+        if holder.type == "short_var_declaration" or (
+            holder.type == "range_clause" and any(c.type == ":=" for c in holder.children)
+        ):
+            left = holder.child_by_field_name("left")
+            return left is not None and left.id == parent.id
+        return False
+
+    @staticmethod
+    def _assigned(ident: tree_sitter.Node) -> bool:
+        """`x` on the left of `x = ...` (a store, not a use)."""
+        parent = ident.parent
+        holder = parent.parent if parent is not None and parent.type == "expression_list" else None
+        if holder is None or holder.type != "assignment_statement":
+            return False
+        left, operator = holder.child_by_field_name("left"), holder.child_by_field_name("operator")
+        return left is not None and left.id == parent.id and operator is not None and operator.type == "="
+
     # ---- reporting --------------------------------------------------------------------
     def _column(self, row: int, byte_col: int, start_byte: int) -> int:
         line_start = start_byte - byte_col
