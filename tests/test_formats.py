@@ -427,7 +427,7 @@ def test_cli_statistics(tree):
     assert proc.returncode == 1
     assert proc.stdout == "   2  CL101  connection-close-header\n"
     proc = connlint("--isolated", "--no-cache", "--statistics", "--format", "json", "svc", cwd=tree)
-    assert json.loads(proc.stdout) == [{"code": "CL101", "name": "connection-close-header", "count": 2, "fixable": 0}]
+    assert json.loads(proc.stdout) == [{"code": "CL101", "name": "connection-close-header", "count": 2, "fixable": 2}]
     assert connlint("--isolated", "--no-cache", "--statistics", "--exit-zero", "svc", cwd=tree).returncode == 0
     clean = connlint("--isolated", "--no-cache", "--statistics", "--select", "CL403", "svc", cwd=tree)
     assert (clean.returncode, clean.stdout) == (0, "")
