@@ -15,7 +15,8 @@ from typing import Iterator
 
 import tree_sitter
 
-from connlint.frontends.go import GoFile
+from connlint.findings import Edit
+from connlint.frontends.go import GoFile, decode_string
 
 from ._go import NET_HTTP
 # Functions that take a server without setting its timeouts.
@@ -545,8 +546,8 @@ def append_field(f: GoFile, literal: Node, key: str, value: str) -> list[Edit] |
         before = close.prev_sibling
         if before is None or before.type == "{":
             return [Edit(f.char_offset(body.children[0].end_byte), f.char_offset(close.start_byte), f"{key}: {value}")]
-        if before.type == ",":
-            return [f.insert(before.end_byte, f" {key}: {value},")]
+        if before.type == ",":  # gofmt drops a comma before `}` on the same line
+            return [Edit(f.char_offset(before.start_byte), f.char_offset(close.start_byte), f", {key}: {value}")]
         return [f.insert(before.end_byte, f", {key}: {value}")]
     # `}` on its own line: one field per line; align the keys of the trailing run of one-field lines.
     elements = [c for c in named_nodes if c.type == "keyed_element"]
@@ -584,3 +585,24 @@ def append_field(f: GoFile, literal: Node, key: str, value: str) -> list[Edit] |
             edits.append(Edit(f.char_offset(start), f.char_offset(end), pad))
     edits.append(f.insert(close_line, f"{indent}{key}:{' ' * (width - len(key) - 1)}{value},\n"))
     return edits
+
+
+def add_timeout_edits(f: GoFile, literal: Node, key: str, seconds: int) -> tuple[str, tuple[Edit, ...]] | None:
+    """(`key: N * time.Second`, edits) appending the field to the literal, adding the `time` import if missing."""
+    qualifier = time_qualifier(f, literal)
+    if qualifier is None:
+        return None
+    name, import_edit = qualifier
+    field = f"{key}: {seconds} * {name}.Second"
+    edits = append_field(f, literal, key, f"{seconds} * {name}.Second")
+    if edits is None:
+        return None
+    return field, tuple(edits) + ((import_edit,) if import_edit is not None else ())
+
+
+def fixable_literal(f: GoFile, literal: Node, key: str, fields: tuple[str, ...], keepalive_quiets: bool = False) -> bool:
+    """Adding `key` to this reported literal settles it: the literal lacks the field and no later write in its
+    scope zeroes one of `fields` (which would undo the added field, or show the zero is deliberate)."""
+    if positional_literal(literal) or key in f.keyed_fields(literal):
+        return False
+    return follow(f, literal, UNSET, fields, keepalive_quiets) == UNSET

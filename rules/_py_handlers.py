@@ -7,11 +7,13 @@ follows each class through its in-file bases to the library base it derives from
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterator
 
 import libcst as cst
 
+from connlint.findings import Edit
 from connlint.frontends.python import PythonFile, dotted
 
 from ._py import is_none, method_of, walk
@@ -198,3 +200,103 @@ def _calls(node: cst.CSTNode, method: str) -> bool:
 def _calls_in_loop(func: cst.FunctionDef, method: str) -> bool:
     """Does the function call `<anything>.method(...)` inside a `for` or `while` loop?"""
     return any(isinstance(n, (cst.While, cst.For)) and _calls(n, method) for n in walk(func.body))
+
+
+def default_timeout_set(f: PythonFile) -> bool:
+    """`socket.setdefaulttimeout(N)`: accepted sockets get a timeout too."""
+    for call in f.nodes(cst.Call):
+        if f.callee(call) == "socket.setdefaulttimeout":
+            value = f.arg(call, None, 0)
+            if value is not None and not is_none(value):
+                return True
+    return False
+
+
+# ---- fixes: class attributes -----------------------------------------------------------------
+# Used by CL203 (insert `protocol_version = "HTTP/1.1"` and `timeout = 60`) and CL301 (`timeout = 60`).
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def _line_start(text: str, pos: int) -> int:
+    return max(text.rfind("\n", 0, pos), text.rfind("\r", 0, pos)) + 1
+
+
+def _next_line(text: str, pos: int) -> tuple[int, bool]:
+    """The start of the line after the one holding `pos`, and whether that line break exists (else: the end)."""
+    match = _LINE_END.search(text, pos)
+    return (match.end(), True) if match else (len(text), False)
+
+
+def _indent_of(f: PythonFile, node: cst.CSTNode) -> str | None:
+    """The whitespace before `node` on its line; None when something else precedes it there."""
+    text = f.source_text
+    start = f.span(node)[0]
+    indent = text[_line_start(text, start):start]
+    return indent if not indent.strip() else None
+
+
+def _is_docstring(stmt: cst.BaseStatement) -> bool:
+    return (
+        isinstance(stmt, cst.SimpleStatementLine)
+        and len(stmt.body) == 1
+        and isinstance(stmt.body[0], cst.Expr)
+        and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
+def _previous_line_start(text: str, line_start: int) -> int:
+    end = line_start - 1
+    if end > 0 and text[end] == "\n" and text[end - 1] == "\r":
+        end -= 1
+    return _line_start(text, end)
+
+
+def insert_class_attributes(f: PythonFile, cls: cst.ClassDef, lines: list[str]) -> Edit | None:
+    """Insert `lines` (statements) at the top of a class body, after its docstring; a blank line separates
+    them from a following method or other compound statement. None for a one-line body (`class A: pass`)."""
+    body = cls.body
+    if not isinstance(body, cst.IndentedBlock) or not body.body:
+        return None
+    text, newline = f.source_text, f.module.default_newline
+    stmts = list(body.body)
+    indent = _indent_of(f, stmts[0])
+    if indent is None:
+        return None
+    block = "".join(f"{indent}{line}{newline}" for line in lines)
+    rest = stmts[1:] if _is_docstring(stmts[0]) else stmts
+    if not rest:  # only a docstring: add the lines after it, after a blank line
+        at, has_break = _next_line(text, f.span(stmts[0])[1])
+        return Edit(at, at, newline + block if has_break else newline + newline + block.rstrip("\r\n"))
+    following = rest[0]
+    if len(rest) == 1 and isinstance(following, cst.SimpleStatementLine) and len(following.body) == 1:
+        if isinstance(following.body[0], cst.Pass) and not following.trailing_whitespace.comment:
+            start, end = f.span(following.body[0])  # a lone `pass`: replace it
+            return Edit(start, end, block[len(indent):].rstrip("\r\n"))
+    leading = list(following.leading_lines)
+    blanks = 0
+    while blanks < len(leading) and leading[blanks].comment is None:
+        blanks += 1
+    decorators = getattr(following, "decorators", ())
+    at = _line_start(text, f.span(decorators[0] if decorators else following)[0])
+    for _ in range(len(leading) - blanks):  # above its own comments, below the blank lines before them
+        at = _previous_line_start(text, at)
+    if not isinstance(following, cst.SimpleStatementLine):
+        block += newline
+    return Edit(at, at, block)
+
+
+def insert_after_statement(f: PythonFile, small: cst.BaseSmallStatement, line: str) -> Edit | None:
+    """Insert the statement `line` on the line after the one holding `small` (alone on its line), with
+    the same indentation; None when `small` shares its line with other statements."""
+    holder = f.parent(small)
+    if not isinstance(holder, cst.SimpleStatementLine) or len(holder.body) != 1:
+        return None
+    indent = _indent_of(f, small)
+    if indent is None:
+        return None
+    text, newline = f.source_text, f.module.default_newline
+    at, has_break = _next_line(text, f.span(small)[1])
+    if not has_break:
+        return Edit(at, at, f"{newline}{indent}{line}")
+    return Edit(at, at, f"{indent}{line}{newline}")

@@ -52,6 +52,15 @@ the server's idle timeout (Go `http.Server{IdleTimeout: ...}`, uvicorn `--timeou
 `keepalive`) instead. To shed load or drain an instance, close only on that path (Go
 `srv.SetKeepAlivesEnabled(false)` before `Shutdown`, aiohttp `resp.force_close()`).
 
+## Fix
+Safe: a statement that only sets the header is removed, and so is a `"Connection": "close"` entry of a header
+dict, map or list (with its `headers=` argument, or a Flask view tuple's headers, when nothing else is left),
+when the value is exactly `close`. Not fixed: notes (error, overload, shutdown paths), Sanic, a value with
+other tokens (`close, TE`), a package- or module-level header map (other code may use it), a removal that
+would leave a Go variable or import unused, a response written by hand on a hijacked Go connection, and an
+http.server handler that sends no Content-Length, leaves the request body unread (there the close is what
+ends the response) or sets no `timeout` (a kept-alive idle client would hold its thread).
+
 ## References
 - RFC 9112 section 9.6 (tear-down); RFC 9110 section 7.6.1 (Connection); PEP 3333 (hop-by-hop headers)
 - Go net/http `Server.SetKeepAlivesEnabled`, `httputil.ReverseProxy.ModifyResponse`
@@ -60,11 +69,12 @@ the server's idle timeout (Go `http.Server{IdleTimeout: ...}`, uvicorn `--timeou
 
 from __future__ import annotations
 
-from typing import Iterator
+import re
+from typing import Iterator, Sequence
 
 import libcst as cst
 
-from connlint.findings import Fix, Hit, Severity
+from connlint.findings import Edit, Fix, Hit, Severity
 from connlint.frontends.go import GoFile, canonical_header_key
 from connlint.frontends.python import PythonFile, dict_items, dotted
 from connlint.registry import Rule
@@ -498,10 +508,6 @@ def _go_echoes_client(f: GoFile, node) -> bool:
 # a response written by hand on a hijacked connection (which the handler then closes), get no fix.
 
 FIX_TITLE = "Remove the `Connection: close` header"
-GO_STATEMENTS = ("expression_statement", "defer_statement", "assignment_statement")
-GO_BLOCKS = ("statement_list", "block")
-
-
 def _go_only_close(f: GoFile, value) -> bool:
     """`"close"` or `[]string{"close"}` / `{"close"}` and nothing else."""
     if value is None:
@@ -514,50 +520,8 @@ def _go_only_close(f: GoFile, value) -> bool:
     body = value.child_by_field_name("body") if value.type == "composite_literal" else value
     if body is None or body.type != "literal_value":
         return False
-    elements = [e for e in body.named_children if e.type != "comment"]
+    elements = named(body)
     return len(elements) == 1 and _go_only_close(f, elements[0])
-
-
-def _go_statement(node):
-    """The statement `node` is (an assignment) or is the whole expression of (`x.Set(...)`, `defer x.Set(...)`)."""
-    stmt = node if node.type == "assignment_statement" else node.parent
-    if stmt is None or stmt.type not in GO_STATEMENTS or stmt.parent is None or stmt.parent.type not in GO_BLOCKS:
-        return None
-    return stmt
-
-
-def _go_removable_if(f: GoFile, stmt):
-    """The `if cond { stmt }` around a statement that is its only one, when dropping the whole `if` changes
-    nothing else: no `else`, no init statement, a condition without calls or channel receives."""
-    statements = stmt.parent
-    if statements.type != "statement_list" or [c.id for c in named(statements)] != [stmt.id]:
-        return None
-    block = statements.parent
-    branch = block.parent if block is not None else None
-    if branch is None or branch.type != "if_statement" or branch.parent is None or branch.parent.type not in GO_BLOCKS:
-        return None
-    consequence = branch.child_by_field_name("consequence")
-    if consequence is None or consequence.id != block.id:
-        return None
-    if branch.child_by_field_name("alternative") is not None or branch.child_by_field_name("initializer") is not None:
-        return None
-    stack = [branch.child_by_field_name("condition")]
-    while stack:
-        n = stack.pop()
-        if n is None:
-            continue
-        if n.type == "call_expression" or (n.type == "unary_expression" and f.text(n).startswith("<-")):
-            return None
-        stack.extend(n.named_children)
-    return branch
-
-
-def _go_delete(f: GoFile, stmt):
-    """Remove a statement (or the `if` left empty around it) when nothing it names is then unused."""
-    target = _go_removable_if(f, stmt) or stmt
-    if f.orphaned_names(target):
-        return None
-    return f.delete_statement(target)
 
 
 def _go_literal_fixable(f: GoFile, literal, header_vars) -> bool:
@@ -577,21 +541,20 @@ def _go_fix(f: GoFile, node, header_vars) -> Fix | None:
     if node.type == "call_expression":
         args = f.call_args(node)
         if len(args) == 2 and _go_only_close(f, args[1]):
-            stmt = _go_statement(node)
-            edit = _go_delete(f, stmt) if stmt is not None else None
+            edit = f.remove_statement(node)
     elif node.type == "assignment_statement":
         right = node.child_by_field_name("right")
         if right is not None and right.named_child_count == 1 and _go_only_close(f, right.named_children[0]):
-            stmt = _go_statement(node)
-            edit = _go_delete(f, stmt) if stmt is not None else None
+            edit = f.remove_statement(node)
     elif node.type == "keyed_element" and _go_only_close(f, node.named_children[-1]):
         literal = node.parent.parent if node.parent is not None else None
         if literal is not None and literal.type == "composite_literal" and _go_literal_fixable(f, literal, header_vars):
             elements = named(node.parent)
             copy = literal.parent.parent if literal.parent is not None else None
-            if len(elements) == 1 and copy is not None and copy.type == "call_expression":
-                stmt = _go_statement(copy)  # maps.Copy(w.Header(), http.Header{"Connection": {"close"}})
-                edit = _go_delete(f, stmt) if stmt is not None else None
+            if len(elements) == 1 and copy is not None and copy.type == "call_expression" and f.selector(
+                copy.child_by_field_name("function")
+            ) in (("maps", "Copy"), ("golang.org/x/exp/maps", "Copy")):
+                edit = f.remove_statement(copy)  # maps.Copy(w.Header(), http.Header{"Connection": {"close"}})
             if edit is None and not f.orphaned_names(node):
                 edit = f.delete_element(node)
     return Fix(FIX_TITLE, (edit,), safe=True) if edit is not None else None
@@ -671,11 +634,24 @@ def _py_close_value(f: PythonFile, expr: cst.BaseExpression | None) -> cst.BaseE
     return None
 
 
+def _py_close_entry(f: PythonFile, mapping: cst.BaseExpression | None) -> cst.CSTNode | None:
+    """`py_connection_close_entry`, with the key of a `dict(Connection="close")` call (a node made up for the
+    keyword, which has no position) replaced by the call's argument."""
+    entry = py_connection_close_entry(f, mapping)
+    if entry is None or f.parent(entry) is not None:
+        return entry
+    call = f.resolve(mapping)
+    for arg in call.args if isinstance(call, cst.Call) else ():
+        if arg.keyword is not None and is_connection(arg.keyword.value) and has_close_token(f.string_value(arg.value)):
+            return arg
+    return None
+
+
 def _py_entry(f: PythonFile, mapping: cst.BaseExpression | None, _depth: int = 0) -> cst.CSTNode | None:
     """A `Connection: close` entry of a dict or header list, also wrapped: `CIMultiDict({...})`, `a + [...]`."""
     if mapping is None or _depth > 3:
         return None
-    entry = py_connection_close_entry(f, mapping)
+    entry = _py_close_entry(f, mapping)
     if entry is not None:
         return entry
     value = f.resolve(mapping)
@@ -941,7 +917,7 @@ def _py_findings(f: PythonFile) -> Iterator[tuple[cst.CSTNode, cst.CSTNode, str 
     if imports_any(f, *FLASK_LIKE):
         for ret in f.nodes(cst.Return):
             if isinstance(ret.value, cst.Tuple) and len(ret.value.elements) in (2, 3):
-                entry = py_connection_close_entry(f, ret.value.elements[-1].value)
+                entry = _py_close_entry(f, ret.value.elements[-1].value)
                 if entry is not None and f.enclosing_function(ret) is not None:
                     yield entry, entry, None
 
@@ -971,6 +947,217 @@ def _py_echoes_client(f: PythonFile, node: cst.CSTNode) -> bool:
     return False
 
 
+# ---- Python fixes --------------------------------------------------------------------------
+# As in Go: only a value that is exactly `close`, never on an error/overload/shutdown path (a note) nor for
+# Sanic (a warning). http.server frames nothing itself: under HTTP/1.1 a response without Content-Length
+# is ended by the close, and an unread request body would be read as the next request, so a handler's
+# close is removed only when the method sends a length (or a 204/304) and reads or expects no body, and
+# the handler has a `timeout` (else an idle kept-alive client holds a thread, or a plain HTTPServer).
+
+STDLIB_FRAMING = ("content-length", "transfer-encoding")
+STDLIB_NO_BODY_STATUS = {204, 304}
+STDLIB_NO_BODY_NAMES = ("NO_CONTENT", "NOT_MODIFIED")
+STDLIB_BODYLESS_METHODS = ("do_GET", "do_HEAD")
+
+
+def _py_only_close(f: PythonFile, expr: cst.BaseExpression | None) -> bool:
+    text = f.string_value(expr)
+    return text is not None and text.strip().lower() == "close"
+
+
+def _py_stdlib_framed(f: PythonFile, node: cst.CSTNode) -> bool:
+    """The http.server handler method holding `node` frames its response (Content-Length, Transfer-Encoding,
+    or a 204/304 status) and reads the request body or is a GET/HEAD handler, and its class bounds idle
+    connections with a `timeout`."""
+    method = None
+    for anc in f.ancestors(node):
+        if isinstance(anc, cst.ClassDef):
+            break
+        if isinstance(anc, cst.FunctionDef):
+            method = anc  # the outermost function below the class: the handler method
+    cls = f.enclosing_class(node)
+    if method is None or cls is None or not _py_has_timeout(f, cls):
+        return False
+    framed, reads_body = False, method.name.value in STDLIB_BODYLESS_METHODS
+    for n in walk(method):
+        if isinstance(n, cst.Attribute) and n.attr.value == "rfile":
+            reads_body = True
+        if not (isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute)):
+            continue
+        if n.func.attr.value == "send_header":
+            name = f.string_value(f.arg(n, "keyword", 0))
+            framed |= name is not None and name.strip().lower() in STDLIB_FRAMING
+        elif n.func.attr.value in ("send_response", "send_response_only"):
+            code = f.arg(n, "code", 0)
+            framed |= f.number_value(code) in STDLIB_NO_BODY_STATUS or (
+                isinstance(code, cst.Attribute) and code.attr.value in STDLIB_NO_BODY_NAMES
+            )
+    return framed and reads_body
+
+
+def _py_has_timeout(f: PythonFile, cls: cst.ClassDef, _seen: frozenset = frozenset()) -> bool:
+    """The handler class, or a base class of the file, sets a `timeout` (class attribute or `Handler.timeout =
+    30`): without one, a kept-alive idle client holds its thread (the whole server under a plain HTTPServer)."""
+    name = cls.name.value
+    for stmt in cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ():
+        for small in stmt.body if isinstance(stmt, cst.SimpleStatementLine) else ():
+            if isinstance(small, cst.Assign):
+                targets = [t.target for t in small.targets]
+            elif isinstance(small, cst.AnnAssign):
+                targets = [small.target]
+            else:
+                continue
+            if any(isinstance(t, cst.Name) and t.value == "timeout" for t in targets):
+                return small.value is not None and dotted(small.value) != "None"
+    for assign in f.nodes(cst.Assign):
+        for t in assign.targets:
+            target = t.target
+            if isinstance(target, cst.Attribute) and target.attr.value == "timeout" and dotted(target.value) == name:
+                return dotted(assign.value) != "None"
+    for base in cls.bases:
+        local = dotted(base.value)
+        if local and local not in _seen:
+            for other in f.nodes(cst.ClassDef):
+                if other.name.value == local and other is not cls and _py_has_timeout(f, other, _seen | {local}):
+                    return True
+    return False
+
+
+def _py_name_uses(f: PythonFile, scope: cst.CSTNode, name: str) -> list[cst.Name]:
+    """Loads of `name` in `scope`: not attribute names, keyword names or assignment targets."""
+    uses = []
+    for n in walk(scope):
+        if not (isinstance(n, cst.Name) and n.value == name):
+            continue
+        parent = f.parent(n)
+        if isinstance(parent, cst.Attribute) and parent.attr is n:
+            continue
+        if isinstance(parent, cst.Arg) and parent.keyword is n:
+            continue
+        if isinstance(parent, (cst.AssignTarget, cst.Param)):
+            continue
+        uses.append(n)
+    return uses
+
+
+def _py_inline(f: PythonFile, container: cst.CSTNode) -> bool:
+    """The header literal is written where it is used, or bound to a local name used only once: a module-level
+    or shared mapping may also serve requests or other responses."""
+    for anc in f.ancestors(container):
+        if isinstance(anc, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            return True
+        if isinstance(anc, cst.Assign):
+            if len(anc.targets) != 1:
+                return False
+            target = anc.targets[0].target
+            if not isinstance(target, cst.Name):
+                return True  # message["headers"] = [...]: written in place
+            func = f.enclosing_function(anc)
+            return func is not None and len(_py_name_uses(f, func, target.value)) == 1
+    return True
+
+
+def _py_delete_item(f: PythonFile, items: Sequence[cst.CSTNode], item: cst.CSTNode) -> Edit:
+    """Remove an argument, element or dict entry: its whole line(s) when it stands alone there (keeping the
+    commas and comments of its neighbours), else the item with its comma."""
+    text = f.source_text
+    start, end = f.span(item)
+    line_start = text.rfind("\n", 0, start) + 1
+    after = STANDALONE_TAIL.match(text, end)
+    if not text[line_start:start].strip() and after is not None and len(items) > 1:
+        return Edit(line_start, after.end(), "")
+    return f.delete_from_list(items, item)
+
+
+STANDALONE_TAIL = re.compile(r"[ \t]*,?[ \t]*(#[^\r\n]*)?(\r\n|\r|\n)")
+
+
+def _py_drop_container(f: PythonFile, container: cst.Dict | cst.List | cst.Tuple) -> Edit | None:
+    """What to remove when the `Connection: close` entry is the container's only one."""
+    parent = f.parent(container)
+    if isinstance(parent, cst.Arg):
+        call = f.parent(parent)
+        method = call.func.attr.value if isinstance(call.func, cst.Attribute) else None
+        if method in MAPPING_SETTERS + ("extend",) and len(call.args) == 1 and isinstance(f.parent(call), cst.Expr):
+            return f.delete_statement(call)  # resp.headers.update({"Connection": "close"})
+        if parent.keyword is not None and parent.keyword.value == "headers":
+            return _py_delete_item(f, call.args, parent)  # JSONResponse(..., headers={"Connection": "close"})
+        callee = f.callee(call) or ""
+        if parent.keyword is None and parent is call.args[-1] and callee.startswith(POSITIONAL_HEADERS) and (
+            py_is_response_factory(callee)
+        ):
+            return _py_delete_item(f, call.args, parent)  # Response("ok", 200, {"Connection": "close"})
+    if isinstance(parent, cst.Element):
+        view = f.parent(parent)  # return body, status, {"Connection": "close"}
+        if isinstance(view, cst.Tuple) and isinstance(f.parent(view), cst.Return) and view.elements[-1] is parent:
+            if len(view.elements) == 3:
+                return _py_delete_item(f, view.elements, parent)
+            if len(view.elements) == 2:  # a 1-tuple is no valid view result: return the body alone
+                start, end = f.span(view.elements[0])
+                outer_start, outer_end = _py_outer_span(f, view)
+                return Edit(outer_start, outer_end, f.source_text[start:end])
+    if isinstance(parent, cst.AugAssign) and isinstance(f.parent(parent), cst.SimpleStatementLine):
+        return f.delete_statement(parent)  # headers += [("Connection", "close")]
+    if isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, cst.Add):
+        if parent.right is container:  # base + [("Connection", "close")]
+            return Edit(f.span(parent.left)[1], f.span(container)[1], "")
+        return Edit(f.span(container)[0], f.span(parent.right)[0], "")
+    empty = "{}" if isinstance(container, cst.Dict) else "[]" if isinstance(container, cst.List) else "()"
+    return Edit(*_py_outer_span(f, container), empty)
+
+
+def _py_outer_span(f: PythonFile, node: cst.CSTNode) -> tuple[int, int]:
+    """A node's span with its parentheses (a tuple's own span stops inside them)."""
+    text = f.source_text
+    start, end = f.span(node)
+    for _ in getattr(node, "lpar", ()):
+        match = re.search(r"\(\s*$", text[:start])
+        start = match.start() if match else start
+    for _ in getattr(node, "rpar", ()):
+        match = re.compile(r"\s*\)").match(text, end)
+        end = match.end() if match else end
+    return start, end
+
+
+def _py_remove_entry(f: PythonFile, entry: cst.CSTNode) -> Edit | None:
+    """Remove a `"Connection": "close"` dict entry or `("Connection", "close")` pair."""
+    holder = f.parent(entry)
+    if isinstance(entry, cst.Tuple) and len(entry.elements) == 2:
+        if not _py_only_close(f, entry.elements[1].value):
+            return None
+        if isinstance(holder, cst.Arg):  # headers.append(("Connection", "close")), .insert(0, (...))
+            call = f.parent(holder)
+            method = call.func.attr.value if isinstance(call.func, cst.Attribute) else None
+            if method in ("append", "insert") and isinstance(f.parent(call), cst.Expr):
+                return f.delete_statement(call)
+            return None
+        if not isinstance(holder, cst.Element):
+            return None
+    elif not (isinstance(holder, cst.DictElement) and holder.key is entry and _py_only_close(f, holder.value)):
+        return None  # also the keys `dict(Connection="close")` stands for, which are not in the tree
+    container = f.parent(holder)
+    if not isinstance(container, (cst.Dict, cst.List, cst.Tuple)) or not _py_inline(f, container):
+        return None
+    if len(container.elements) > 1:
+        return _py_delete_item(f, container.elements, holder)
+    return _py_drop_container(f, container)
+
+
+def _py_fix(f: PythonFile, node: cst.CSTNode, runtime: str) -> Fix | None:
+    if runtime == "stdlib" and not _py_stdlib_framed(f, node):
+        return None
+    edit = None
+    if isinstance(node, cst.Assign):  # resp.headers["Connection"] = "close"
+        if len(node.targets) == 1 and _py_only_close(f, node.value):
+            edit = f.delete_statement(node)
+    elif isinstance(node, cst.Call):  # resp.headers.set("Connection", "close"), self.send_header(...)
+        if len(node.args) == 2 and _py_only_close(f, f.arg(node, "value", 1)) and isinstance(f.parent(node), cst.Expr):
+            edit = f.delete_statement(node)
+    else:
+        edit = _py_remove_entry(f, node)
+    return Fix(FIX_TITLE, (edit,), safe=True) if edit is not None else None
+
+
 @RULE.python(r"re:['\"]connection['\"]|hdrs\.connection&close")
 def check_python(f: PythonFile) -> Iterator[Hit]:
     seen: set[int] = set()
@@ -980,7 +1167,9 @@ def check_python(f: PythonFile) -> Iterator[Hit]:
         seen.add(id(node))
         runtime = runtime or _py_runtime(f, node)
         context = py_close_context(f, where)
-        yield f.report(node, message=_message(context, runtime), severity=_severity(context, runtime))
+        severity = _severity(context, runtime)
+        fix = _py_fix(f, node, runtime) if severity == Severity.ERROR else None
+        yield f.report(node, message=_message(context, runtime), severity=severity, fix=fix)
 
 
 __all__ = ["RULE", "dotted"]

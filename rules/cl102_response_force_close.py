@@ -58,6 +58,14 @@ server's idle timeout (fasthttp/fiber `IdleTimeout`, aiohttp `keepalive_timeout`
 `protocol_version = "HTTP/1.1"` and a handler `timeout`). Close only when shedding load, rejecting a broken
 request or shutting down.
 
+## Fix
+Safe: the `SetConnectionClose()` / `force_close()` call or the `self.close_connection = True` statement is
+removed when it stands alone on its line (a Go `if` left empty goes too when its condition makes no call).
+Not fixed: notes (error, overload, shutdown paths), a removal that would leave a Go variable unused, and an
+http.server method that sends no Content-Length (nor a 204/304) or leaves a request body unread, where the
+close is what ends the response, or of a handler without a `timeout` (a kept-alive idle client would hold
+its thread).
+
 ## References
 - fasthttp `RequestCtx.SetConnectionClose`, `ResponseHeader.SetConnectionClose`, `Server.IdleTimeout`
 - aiohttp `StreamResponse.force_close`, `web.run_app(keepalive_timeout=...)`
@@ -72,7 +80,7 @@ from typing import Iterator
 
 import libcst as cst
 
-from connlint.findings import Hit, Severity
+from connlint.findings import Fix, Hit, Severity
 from connlint.frontends.go import GoFile
 from connlint.frontends.python import PythonFile, dotted
 from connlint.registry import Rule
@@ -255,7 +263,11 @@ def check_go(f: GoFile) -> Iterator[Hit]:
         context = go_close_context(f, m["call"])
         code = " ".join(f.text(m["call"]).split())
         severity = severity_for(context, Severity.ERROR)
-        yield f.report(m["call"], message=_message(code, context, found[1]), severity=severity)
+        fix = None
+        if severity == Severity.ERROR:
+            edit = f.remove_statement(m["call"])  # also `defer ctx.SetConnectionClose()`
+            fix = Fix(f"Remove the `{code}` call", (edit,), safe=True) if edit is not None else None
+        yield f.report(m["call"], message=_message(code, context, found[1]), severity=severity, fix=fix)
 
 
 # ---- Python --------------------------------------------------------------------------------
@@ -399,7 +411,11 @@ def _py_force_close(f: PythonFile) -> Iterator[Hit]:
             context = GLOBAL
         code = f"{dotted(func.value)}.force_close()"
         severity = severity_for(context, Severity.ERROR)
-        yield f.report(call, message=_message(code, context, "aiohttp"), severity=severity)
+        fix = None
+        if severity == Severity.ERROR and isinstance(f.parent(call), cst.Expr):
+            edit = f.delete_statement(call)
+            fix = Fix(f"Remove the `{code}` call", (edit,), safe=True) if edit is not None else None
+        yield f.report(call, message=_message(code, context, "aiohttp"), severity=severity, fix=fix)
 
 
 class _PyHandlers:
@@ -501,6 +517,62 @@ def _py_is_self_flag(target: cst.BaseExpression) -> bool:
     )
 
 
+# http.server frames nothing itself: under HTTP/1.1 a response without Content-Length is ended by the close,
+# and an unread request body would be parsed as the next request. So `self.close_connection = True` is
+# removed only from a handler method that sends a length (or a 204/304) and reads or expects no body, of a
+# handler with a `timeout` (else an idle kept-alive client holds a thread, or all of a plain HTTPServer).
+STDLIB_FRAMING = ("content-length", "transfer-encoding")
+STDLIB_NO_BODY_STATUS = {204, 304}
+STDLIB_NO_BODY_NAMES = ("NO_CONTENT", "NOT_MODIFIED")
+STDLIB_BODYLESS_METHODS = ("do_GET", "do_HEAD")
+
+
+def _py_stdlib_framed(f: PythonFile, method: cst.FunctionDef) -> bool:
+    framed, reads_body = False, method.name.value in STDLIB_BODYLESS_METHODS
+    for n in walk(method):
+        if isinstance(n, cst.Attribute) and n.attr.value == "rfile":
+            reads_body = True
+        if not (isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute)):
+            continue
+        if n.func.attr.value == "send_header":
+            name = f.string_value(f.arg(n, "keyword", 0))
+            framed |= name is not None and name.strip().lower() in STDLIB_FRAMING
+        elif n.func.attr.value in ("send_response", "send_response_only"):
+            code = f.arg(n, "code", 0)
+            framed |= f.number_value(code) in STDLIB_NO_BODY_STATUS or (
+                isinstance(code, cst.Attribute) and code.attr.value in STDLIB_NO_BODY_NAMES
+            )
+    return framed and reads_body
+
+
+def _py_has_timeout(f: PythonFile, cls: cst.ClassDef, _seen: frozenset = frozenset()) -> bool:
+    """The handler class, or a base class of the file, sets a `timeout` (class attribute or `Handler.timeout =
+    30`): without one, a kept-alive idle client holds its thread (the whole server under a plain HTTPServer)."""
+    name = cls.name.value
+    for stmt in cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ():
+        for small in stmt.body if isinstance(stmt, cst.SimpleStatementLine) else ():
+            if isinstance(small, cst.Assign):
+                targets = [t.target for t in small.targets]
+            elif isinstance(small, cst.AnnAssign):
+                targets = [small.target]
+            else:
+                continue
+            if any(isinstance(t, cst.Name) and t.value == "timeout" for t in targets):
+                return small.value is not None and dotted(small.value) != "None"
+    for assign in f.nodes(cst.Assign):
+        for t in assign.targets:
+            target = t.target
+            if isinstance(target, cst.Attribute) and target.attr.value == "timeout" and dotted(target.value) == name:
+                return dotted(assign.value) != "None"
+    for base in cls.bases:
+        local = dotted(base.value)
+        if local and local not in _seen:
+            for other in f.nodes(cst.ClassDef):
+                if other.name.value == local and other is not cls and _py_has_timeout(f, other, _seen | {local}):
+                    return True
+    return False
+
+
 def _py_close_connection(f: PythonFile) -> Iterator[Hit]:
     handlers: _PyHandlers | None = None
     for assign in f.nodes(cst.Assign):
@@ -528,15 +600,22 @@ def _py_close_connection(f: PythonFile) -> Iterator[Hit]:
             continue
         context = py_close_context(f, assign)
         code = "self.close_connection = True"
+        fix = None
+        removable = severity_for(context, Severity.ERROR) == Severity.ERROR and len(assign.targets) == 1
+        if removable and _py_stdlib_framed(f, outer) and _py_has_timeout(f, cls):
+            edit = f.delete_statement(assign)
+            start, end = f.span(assign)
+            title = f"Remove `{' '.join(f.source_text[start:end].split())}`"
+            fix = Fix(title, (edit,), safe=True) if edit is not None else None
         if context is None and outer.name.value in EVERY_RESPONSE_METHODS:
             message = (
                 f"`{code}` in `{outer.name.value}` runs for every response of this handler: {EFFECTS['stdlib']}; "
                 f"{REMEDIES['stdlib']}."
             )
-            yield f.report(assign, message=message)
+            yield f.report(assign, message=message, fix=fix)
             continue
         severity = severity_for(context, Severity.ERROR)
-        yield f.report(assign, message=_message(code, context, "stdlib"), severity=severity)
+        yield f.report(assign, message=_message(code, context, "stdlib"), severity=severity, fix=fix)
 
 
 @RULE.python("force_close", "close_connection")

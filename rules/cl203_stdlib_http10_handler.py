@@ -57,6 +57,14 @@ Use instead:
             self.end_headers()
             self.wfile.write(body)
 
+## Fix
+Unsafe: `protocol_version = "HTTP/1.1"` and `timeout = 60` (the latter unless the handler has a timeout)
+become the first statements of the class body, after its docstring. HTTP/1.1 keep-alive needs a
+`Content-Length` (or chunked encoding) on every response, or clients wait for the connection to close, so the
+fix is not offered when the handler or an in-file subclass builds responses itself (`end_headers()`,
+`wfile.write`) and never sends a `Content-Length`; nor for the single-threaded notes (switch the server
+first) or a one-line class body.
+
 ## References
 - Python `http.server.BaseHTTPRequestHandler.protocol_version` ("you must then include an accurate
   Content-Length header")
@@ -70,13 +78,13 @@ from typing import Iterator
 
 import libcst as cst
 
-from connlint.findings import Hit, Severity
+from connlint.findings import Fix, Hit, Severity
 from connlint.frontends.python import PythonFile, dotted
 from connlint.registry import Rule
 
 from ._http import is_connection
 from ._py import param_names, target_names, walk
-from ._py_handlers import HANDLER_BASES, Handlers, is_http10
+from ._py_handlers import HANDLER_BASES, Handlers, default_timeout_set, insert_class_attributes, is_http10
 
 RULE = Rule(
     "CL203",
@@ -106,6 +114,7 @@ HTTP_SERVER = "http.server"
 # Old spellings of the http.server handlers: Python 2 modules and their six.moves aliases.
 LEGACY_MODULES = ("BaseHTTPServer", "SimpleHTTPServer", "CGIHTTPServer")
 CGI_BASE = "http.server.CGIHTTPRequestHandler"
+HTTP11, TIMEOUT_SECONDS = "HTTP/1.1", 60  # what the fix sets
 # test(HandlerClass, ServerClass, protocol="HTTP/1.0", ...) sets `HandlerClass.protocol_version = protocol`.
 TEST_FUNCTIONS = {"http.server.test", "BaseHTTPServer.test", "six.moves.BaseHTTPServer.test"}
 
@@ -386,6 +395,19 @@ def _streams(cls: cst.ClassDef) -> bool:
     return False
 
 
+def _writes_response(cls: cst.ClassDef) -> bool:
+    """`end_headers()` or `self.wfile.write(...)` in the class: it builds responses itself (unlike
+    `send_error` and `SimpleHTTPRequestHandler`, which send a `Content-Length`)."""
+    for node in _own_nodes(cls):
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            method = node.func.attr.value
+            if method == "end_headers":
+                return True
+            if method in ("write", "writelines") and (dotted(node.func.value) or "").endswith("wfile"):
+                return True
+    return False
+
+
 @dataclass
 class _ServerUse:
     call: cst.Call  # the server constructor given the handler class
@@ -534,4 +556,31 @@ def check_python(f: PythonFile) -> Iterator[Hit]:
             message = MSG_SINGLE_THREADED.format(cls=cls.name.value, server=uses[0].name)
             yield f.report(cls.name, message=message, severity=Severity.NOTE)
         else:
-            yield f.report(cls.name, message=MSG.format(cls=cls.name.value))
+            yield f.report(cls.name, message=MSG.format(cls=cls.name.value), fix=_fix(f, handlers, cls))
+
+
+def _fix(f: PythonFile, handlers: _Handlers, cls: cst.ClassDef) -> Fix | None:
+    """Unsafe: `protocol_version = "HTTP/1.1"` (and `timeout = 60` unless the handler has a timeout) at the
+    top of the class body. Not offered for a single-threaded server, where keep-alive blocks other clients,
+    nor when the handler (or an in-file subclass) builds responses itself and never sends a
+    `Content-Length`: on HTTP/1.1 its clients would then wait for the connection to close."""
+    for sub in handlers.classes:  # the class and its in-file subclasses, which inherit the setting
+        mine = [k for k in handlers.mro(sub) if isinstance(k, cst.ClassDef)]
+        if not any(k is cls for k in mine):
+            continue
+        if any(_writes_response(k) for k in mine) and not any(_sends_content_length(f, k) for k in mine):
+            return None
+    lines = [f'protocol_version = "{HTTP11}"']
+    if handlers.attr(cls, "timeout") == "default" and not (
+        handlers.sets_timeout_in_methods(cls) or default_timeout_set(f)
+    ):
+        lines.append(f"timeout = {TIMEOUT_SECONDS}")
+    edit = insert_class_attributes(f, cls, lines)
+    if edit is None:
+        return None
+    return Fix(
+        f"Set {' and '.join(f'`{line}`' for line in lines)}: HTTP/1.1 keep-alive needs a `Content-Length` "
+        "(or chunked encoding) on every response, or clients wait for the connection to close",
+        (edit,),
+        safe=False,
+    )

@@ -82,6 +82,18 @@ Use instead:
         protocol_version = "HTTP/1.1"
         timeout = 60  # seconds a connection may sit idle (or stall mid-request)
 
+## Fix
+Unsafe (it adds a behaviour: idle, and for Python also stalled, connections are closed): an `http.Server{...}`
+literal gets `IdleTimeout: 120 * time.Second` (CL302's fix adds `ReadHeaderTimeout: 10 * time.Second`; both
+apply in one run), laid out as gofmt does; a package-level `http.ListenAndServe(addr, h)` (likewise
+`ListenAndServeTLS`, `Serve`, `ServeTLS`) becomes `(&http.Server{Addr: addr, Handler: h, ReadHeaderTimeout:
+10 * time.Second, IdleTimeout: 120 * time.Second}).ListenAndServe()` (no `Handler` for a nil handler). The
+`time` import is added when missing (under its local name when imported as another). A Python handler gets
+`timeout = 60` after its `protocol_version` line (`Handler.timeout = 60` after `Handler.protocol_version =
+...`). Not fixed: an explicit zero (`IdleTimeout: 0`, a later `srv.IdleTimeout = 0`, `timeout = None`),
+`new(http.Server)` and `var s http.Server`, a serve call with a multi-line argument, code where `time` names
+something else, and the frameworks (gin, echo, fiber).
+
 ## References
 - Go net/http `Server.IdleTimeout`, `Server.ReadTimeout`, `Server.ReadHeaderTimeout`
 - gin `Engine.Run`; echo v4 `Echo.Start`, `Echo.Server`, `Echo.TLSServer`; fiber v2 `Config.IdleTimeout`
@@ -96,7 +108,7 @@ from typing import Iterator
 import libcst as cst
 import tree_sitter
 
-from connlint.findings import Hit, Severity
+from connlint.findings import Fix, Hit, Severity
 from connlint.frontends.go import GoFile
 from connlint.frontends.python import PythonFile
 from connlint.registry import Rule
@@ -107,17 +119,20 @@ from ._go_server import (
     UNSET,
     ZERO,
     Declaration,
+    add_timeout_edits,
     declaration,
     field_write,
+    fixable_literal,
     follow,
     is_zero,
     positional_literal,
     servers,
+    time_qualifier,
     unwrap,
     value_context,
 )
 from ._py import is_none
-from ._py_handlers import Attr, Handlers
+from ._py_handlers import Attr, Handlers, default_timeout_set, insert_after_statement
 
 RULE = Rule(
     "CL301",
@@ -132,7 +147,17 @@ RULE = Rule(
 # ---- Go ------------------------------------------------------------------------------------
 
 SERVE_FUNCS = ("ListenAndServe", "ListenAndServeTLS", "Serve", "ServeTLS")
+# Each package-level function's parameters: the fix moves `addr` and `handler` into an `http.Server`
+# literal and passes the others, in order, to the server's method of the same name.
+SERVE_PARAMS = {
+    "ListenAndServe": ("addr", "handler"),
+    "ListenAndServeTLS": ("addr", "cert", "key", "handler"),
+    "Serve": ("listener", "handler"),
+    "ServeTLS": ("listener", "handler", "cert", "key"),
+}
 TIMEOUT_FIELDS = ("IdleTimeout", "ReadTimeout")
+IDLE_FIELD, IDLE_SECONDS = "IdleTimeout", 120
+HEADER_SECONDS = 10  # the fix's `ReadHeaderTimeout`, as CL302's fix sets it
 
 GIN_S = "github.com/gin-gonic/gin/ginS"
 # gin's serving methods (and ginS's functions of the same names) and the net/http function each calls.
@@ -200,21 +225,67 @@ def _go_literal_state(f: GoFile, literal: Node) -> str | None:
     return ZERO if all(is_zero(f, v) for v in values) else SET
 
 
+def _go_literal_fix(f: GoFile, literal: Node) -> Fix | None:
+    """Unsafe: add `IdleTimeout: 120 * time.Second` to the literal (CL302's fix adds `ReadHeaderTimeout`)."""
+    if not fixable_literal(f, literal, IDLE_FIELD, TIMEOUT_FIELDS, keepalive_quiets=True):
+        return None
+    added = add_timeout_edits(f, literal, IDLE_FIELD, IDLE_SECONDS)
+    if added is None:
+        return None
+    field, edits = added
+    return Fix(f"Add `{field}` to the `http.Server` (idle keep-alive connections are then closed)", edits, safe=False)
+
+
+def _go_serve_fix(f: GoFile, call: Node, func: str) -> Fix | None:
+    """Unsafe: `http.ListenAndServe(addr, h)` -> `(&http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: ...,
+    IdleTimeout: ...}).ListenAndServe()` (likewise `ListenAndServeTLS`, `Serve`, `ServeTLS`)."""
+    args = f.call_args(call)
+    params = SERVE_PARAMS[func]
+    arg_list = call.child_by_field_name("arguments")
+    if len(args) != len(params) or any(c.type == "..." for c in arg_list.children):
+        return None
+    if any("\n" in f.text(a) for a in args):
+        return None  # a multi-line argument (a func literal handler): rewrite by hand
+    qualifier = time_qualifier(f, call)
+    if qualifier is None:
+        return None
+    time_name, import_edit = qualifier
+    given = dict(zip(params, (f.text(a) for a in args)))
+    fields = []
+    if "addr" in given:
+        fields.append(f"Addr: {given['addr']}")
+    if unwrap(args[params.index("handler")]).type != "nil":
+        fields.append(f"Handler: {given['handler']}")
+    fields.append(f"ReadHeaderTimeout: {HEADER_SECONDS} * {time_name}.Second")
+    fields.append(f"{IDLE_FIELD}: {IDLE_SECONDS} * {time_name}.Second")
+    method_args = ", ".join(given[p] for p in params if p not in ("addr", "handler"))
+    http = f.text(call.child_by_field_name("function").child_by_field_name("operand"))
+    text = f"(&{http}.Server{{{', '.join(fields)}}}).{func}({method_args})"
+    edits = (f.replace(call, text),) + ((import_edit,) if import_edit is not None else ())
+    return Fix(
+        f"Serve with an `http.Server` with `ReadHeaderTimeout: {HEADER_SECONDS}s` and `IdleTimeout: "
+        f"{IDLE_SECONDS}s` (idle keep-alive connections are then closed)",
+        edits,
+        safe=False,
+    )
+
+
 def _go_http_findings(f: GoFile) -> Iterator[Hit]:
     for m in f.matches(GO_CALLS):
         sel = f.selector(m["fn"])
         if sel is not None and sel[0] == NET_HTTP and sel[1] in SERVE_FUNCS:
-            yield f.report(m["call"], MSG_GO_CALL.format(name=sel[1]))
+            yield f.report(m["call"], MSG_GO_CALL.format(name=sel[1]), fix=_go_serve_fix(f, m["call"], sel[1]))
 
     for server, kind in servers(f):
         state = _go_literal_state(f, server) if kind == "literal" else UNSET
         if state in (None, SET):
             continue
         state = follow(f, server, state, TIMEOUT_FIELDS, keepalive_quiets=True)
+        fix = _go_literal_fix(f, server) if kind == "literal" and state in (UNSET, ZERO) else None
         if state == UNSET:
-            yield f.report(server, MSG_GO_UNSET)
+            yield f.report(server, MSG_GO_UNSET, fix=fix)
         elif state == ZERO:
-            yield f.report(server, MSG_GO_ZERO)
+            yield f.report(server, MSG_GO_ZERO, fix=fix)
 
 
 # ---- Go frameworks: gin, echo, fiber ---------------------------------------------------------
@@ -439,6 +510,7 @@ def check_go(f: GoFile) -> Iterator[Hit]:
 # ---- Python --------------------------------------------------------------------------------
 
 PY_KEEPALIVE_MIN = "HTTP/1.1"
+PY_TIMEOUT_SECONDS = 60  # what the fix sets
 
 MSG_PY = (
     "`{cls}` enables HTTP/1.1 keep-alive without a `timeout`, so idle keep-alive connections are held "
@@ -446,20 +518,10 @@ MSG_PY = (
 )
 
 
-def _py_default_timeout_set(f: PythonFile) -> bool:
-    """`socket.setdefaulttimeout(N)`: accepted sockets get a timeout too."""
-    for call in f.nodes(cst.Call):
-        if f.callee(call) == "socket.setdefaulttimeout":
-            value = f.arg(call, None, 0)
-            if value is not None and not is_none(value):
-                return True
-    return False
-
-
 @RULE.python("protocol_version")
 def check_python(f: PythonFile) -> Iterator[Hit]:
     handlers = Handlers(f)
-    if not handlers.classes or _py_default_timeout_set(f):
+    if not handlers.classes or default_timeout_set(f):
         return
     reported: set[int] = set()
     for cls in handlers.classes:
@@ -485,4 +547,29 @@ def check_python(f: PythonFile) -> Iterator[Hit]:
         if id(culprit.node) in reported:
             continue
         reported.add(id(culprit.node))
-        yield f.report(culprit.node, MSG_PY.format(cls=culprit.owner.name.value))
+        fix = _py_fix(f, culprit) if culprit is protocol and timeout == "default" else None
+        yield f.report(culprit.node, MSG_PY.format(cls=culprit.owner.name.value), fix=fix)
+
+
+def _py_fix(f: PythonFile, protocol: Attr) -> Fix | None:
+    """Unsafe: `timeout = 60` after the `protocol_version` line (`Handler.timeout = 60` after
+    `Handler.protocol_version = ...`). Not offered for `timeout = None`, which may be deliberate."""
+    node = protocol.node
+    target = node.targets[0].target if isinstance(node, cst.Assign) and len(node.targets) == 1 else getattr(
+        node, "target", None
+    )
+    if isinstance(target, cst.Name):
+        line = f"timeout = {PY_TIMEOUT_SECONDS}"
+    elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+        line = f"{target.value.value}.timeout = {PY_TIMEOUT_SECONDS}"
+    else:
+        return None
+    edit = insert_after_statement(f, node, line)
+    if edit is None:
+        return None
+    return Fix(
+        f"Add `{line}`: idle (or stalled) connections are closed after {PY_TIMEOUT_SECONDS} s; HTTP/1.1 "
+        "keep-alive also needs a `Content-Length` on every response",
+        (edit,),
+        safe=False,
+    )

@@ -54,6 +54,13 @@ Use instead:
         IdleTimeout:       120 * time.Second,
     }
 
+## Fix
+Unsafe (slow request headers are then cut off): an `http.Server{...}` literal gets `ReadHeaderTimeout: 10 *
+time.Second`, laid out as gofmt does, adding the `time` import when missing (CL301's fix adds `IdleTimeout`;
+both apply in one run). Not fixed: an explicit `ReadHeaderTimeout` (zero or negative), a later zeroing
+write (`srv.ReadTimeout = 0`), `new(http.Server)` and `var s http.Server`, and code where `time` names
+something else.
+
 ## References
 - Go net/http `Server.ReadHeaderTimeout`, `Server.ReadTimeout`, `ResponseController.SetWriteDeadline`
 - gosec G112 (missing `ReadHeaderTimeout`) and G114 (serving functions with no timeouts)
@@ -66,12 +73,23 @@ from typing import Iterator
 
 import tree_sitter
 
-from connlint.findings import Hit, Severity
+from connlint.findings import Fix, Hit, Severity
 from connlint.frontends.go import GoFile
 from connlint.registry import Rule
 
 from ._go import NET_HTTP
-from ._go_server import SET, UNSET, ZERO, follow, is_negative, is_zero, positional_literal, servers
+from ._go_server import (
+    SET,
+    UNSET,
+    ZERO,
+    add_timeout_edits,
+    fixable_literal,
+    follow,
+    is_negative,
+    is_zero,
+    positional_literal,
+    servers,
+)
 
 RULE = Rule(
     "CL302",
@@ -84,6 +102,7 @@ RULE = Rule(
 )
 
 HEADER_FIELDS = ("ReadHeaderTimeout", "ReadTimeout")
+HEADER_FIELD, HEADER_SECONDS = "ReadHeaderTimeout", 10
 
 MSG_UNSET = (
     "This `http.Server` sets neither `ReadHeaderTimeout` nor `ReadTimeout`, so a client that sends its "
@@ -117,6 +136,17 @@ def _literal_state(f: GoFile, literal: Node) -> str | None:
     return ZERO if header is not None or read is not None else UNSET
 
 
+def _fix(f: GoFile, literal: Node) -> Fix | None:
+    """Unsafe: add `ReadHeaderTimeout: 10 * time.Second` to the literal (CL301's fix adds `IdleTimeout`)."""
+    if not fixable_literal(f, literal, HEADER_FIELD, HEADER_FIELDS):
+        return None
+    added = add_timeout_edits(f, literal, HEADER_FIELD, HEADER_SECONDS)
+    if added is None:
+        return None
+    field, edits = added
+    return Fix(f"Add `{field}` to the `http.Server` (slow request headers are then cut off)", edits, safe=False)
+
+
 @RULE.go("net/http&server")
 def check_go(f: GoFile) -> Iterator[Hit]:
     if not any(path == NET_HTTP for path in f.imports.values()):
@@ -126,7 +156,8 @@ def check_go(f: GoFile) -> Iterator[Hit]:
         if state in (None, SET):
             continue
         state = follow(f, server, state, HEADER_FIELDS)
+        fix = _fix(f, server) if kind == "literal" and state in (UNSET, ZERO) else None
         if state == UNSET:
-            yield f.report(server, MSG_UNSET)
+            yield f.report(server, MSG_UNSET, fix=fix)
         elif state == ZERO:
-            yield f.report(server, MSG_OFF)
+            yield f.report(server, MSG_OFF, fix=fix)

@@ -53,3 +53,65 @@ def test_fixed_fixture(fixed: Path) -> None:
 def test_every_fixed_fixture_has_a_source():
     for fixed in FIXED:
         assert source_of(fixed).exists(), fixed.name
+
+
+COMBINED_GO = """package main
+
+import "net/http"
+
+func main() {
+	mux := http.NewServeMux()
+	srv := &http.Server{
+		Addr:    ":8080",
+		Handler: mux,
+	}
+	go srv.ListenAndServe()
+	api := &http.Server{Addr: ":8081", Handler: mux}
+	go api.ListenAndServe()
+	admin := http.Server{}
+	go admin.ListenAndServe()
+	http.ListenAndServe(":9090", nil)
+}
+"""
+
+COMBINED_GO_FIXED = """package main
+
+import (
+	"net/http"
+	"time"
+)
+
+func main() {
+	mux := http.NewServeMux()
+	srv := &http.Server{
+		Addr:              ":8080",
+		Handler:           mux,
+		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	go srv.ListenAndServe()
+	api := &http.Server{Addr: ":8081", Handler: mux, IdleTimeout: 120 * time.Second, ReadHeaderTimeout: 10 * time.Second}
+	go api.ListenAndServe()
+	admin := http.Server{IdleTimeout: 120 * time.Second, ReadHeaderTimeout: 10 * time.Second}
+	go admin.ListenAndServe()
+	(&http.Server{Addr: ":9090", ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}).ListenAndServe()
+}
+"""
+
+
+def test_cl301_and_cl302_fixes_compose():
+    """Both rules add their own field to the same literals and both need the `time` import: one run adds
+    each field once, in gofmt layout, and the import once."""
+    plan = api.make_plan(Config(root=FIXTURES, select=("CL301", "CL302")))
+
+    def run(data: bytes):
+        return fix_source(
+            "main.go", data, lambda d: api.lint_source("main.go", "go", d, plan).findings,
+            lambda d: api._parse_errors("go", d) == 0, True, "utf-8",
+        )
+
+    outcome = run(COMBINED_GO.encode())
+    assert not outcome.dropped, outcome.dropped
+    assert outcome.fixed.decode() == COMBINED_GO_FIXED
+    assert {f.code for f in outcome.applied} == {"CL301", "CL302"}
+    assert not run(outcome.fixed).changed

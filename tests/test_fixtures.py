@@ -16,6 +16,7 @@ from .fixtures_harness import expectations, fixture_code
 
 FIXTURE_FILES = sorted(
     p for p in FIXTURES.rglob("*") if p.is_file() and language_of(p.name) and ".fixed." not in p.name
+    and ".unsafe-fixed." not in p.name
     and p.name.startswith("CL")
 )
 

@@ -21,6 +21,7 @@ KNOWN_CONSTANTS = {
     ("github.com/gin-gonic/gin", "HeaderConnection"): "Connection",
 }
 
+_REMOVABLE_STATEMENTS = ("expression_statement", "defer_statement", "assignment_statement")
 FUNCTION_NODES = ("function_declaration", "method_declaration", "func_literal")
 _VERSION_SUFFIX = re.compile(r"/v\d+$")
 _ESCAPE = re.compile(rb"\\(?:U[0-9a-fA-F]{8}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[0-7]{3}|.)", re.S)
@@ -341,24 +342,179 @@ class GoFile:
         lines = self._own_lines(statement)
         if lines is None:
             return None
-        return Edit(self.char_offset(lines[0]), self.char_offset(lines[1]), "")
+        start, end = self._tidy_blank_lines(*lines)
+        return Edit(self.char_offset(start), self.char_offset(end), "")
+
+    def _tidy_blank_lines(self, start: int, end: int) -> tuple[int, int]:
+        """Widen the removal of the whole lines [start, end) so that it leaves no doubled blank line (gofmt
+        would merge them), no blank line right after an opening `{`/`(` or right before a closing `}`/`)`."""
+        src = self.source
+        if start == 0 or end >= len(src):
+            return start, end
+        prev_start = src.rfind(b"\n", 0, start - 1) + 1
+        previous = src[prev_start:start].strip()
+        next_end = src.find(b"\n", end)
+        next_end = len(src) if next_end < 0 else next_end + 1
+        following = src[end:next_end].strip()
+        if not following and (not previous or previous.endswith((b"{", b"("))):
+            return start, next_end
+        if not previous and following.startswith((b"}", b")")):
+            return prev_start, end
+        return start, end
 
     def delete_element(self, element: tree_sitter.Node) -> Edit:
-        """Remove a keyed element (`Field: value`) from a composite literal, with its comma."""
+        """Remove a keyed element (`Field: value`) from a composite literal, with its comma.
+
+        When it stands alone on its line(s), the lines go and the `key: value` lines that were aligned with it
+        are realigned as gofmt does: values in one column after the longest key, trailing comments in one column."""
+        body = element.parent
+        if body is not None and body.type == "literal_value" and [c.id for c in body.named_children] == [element.id]:
+            # T{} (gofmt joins an empty literal's braces); the line holding it may now align with its neighbours
+            return self._aligned(Edit(self.char_offset(body.start_byte + 1), self.char_offset(body.end_byte - 1), ""))
         lines = self._own_lines(element)
         if lines is not None:
-            return Edit(self.char_offset(lines[0]), self.char_offset(lines[1]), "")
+            start, end = self._tidy_blank_lines(*lines)
+            return self._aligned(Edit(self.char_offset(start), self.char_offset(end), ""))
         nxt = element.next_sibling
         end = element.end_byte
         if nxt is not None and nxt.type == ",":
             end = nxt.end_byte
             while end < len(self.source) and self.source[end:end + 1] in (b" ", b"\t"):
                 end += 1
+            prev = element.prev_sibling
+            if self.source[end:end + 1] in (b"\n", b"\r") and prev is not None and prev.type == ",":
+                start = prev.end_byte  # the last element of its line: no space left after the previous comma
+                return Edit(self.char_offset(start), self.char_offset(end), "")
         else:
             prev = element.prev_sibling
             if prev is not None and prev.type == ",":
                 return Edit(self.char_offset(prev.start_byte), self.char_offset(element.end_byte), "")
         return Edit(self.char_offset(element.start_byte), self.char_offset(end), "")
+
+    def remove_statement(self, node: tree_sitter.Node) -> Edit | None:
+        """Remove the statement `node` is (an assignment) or is the whole expression of (`x.Close()`,
+        `defer x.Close()`), with its line(s). When it is the only statement of an `if` without `else` or init
+        statement whose condition makes no call or channel receive, the whole `if` goes. None when the
+        statement shares its line, or when removing it would leave an import or local variable unused."""
+        stmt = node if node.type in _REMOVABLE_STATEMENTS else node.parent
+        if stmt is None or stmt.type not in _REMOVABLE_STATEMENTS or stmt.parent is None:
+            return None
+        if stmt.parent.type not in ("statement_list", "block"):
+            return None
+        for target in (self._only_statement_of_if(stmt), stmt):
+            if target is not None and not self.orphaned_names(target):
+                return self.delete_statement(target)
+        return None
+
+    def _only_statement_of_if(self, stmt: tree_sitter.Node) -> tree_sitter.Node | None:
+        statements = stmt.parent
+        if statements.type != "statement_list":
+            return None
+        if [c.id for c in statements.named_children if c.type != "comment"] != [stmt.id]:
+            return None
+        block = statements.parent
+        branch = block.parent if block is not None else None
+        if branch is None or branch.type != "if_statement" or branch.parent is None:
+            return None
+        if branch.parent.type not in ("statement_list", "block"):
+            return None  # an `else if`
+        consequence = branch.child_by_field_name("consequence")
+        if consequence is None or consequence.id != block.id:
+            return None
+        if branch.child_by_field_name("alternative") is not None or branch.child_by_field_name("initializer") is not None:
+            return None
+        for n in self._descendants(branch.child_by_field_name("condition") or branch):
+            if n.type == "call_expression" or (n.type == "unary_expression" and self.text(n).startswith("<-")):
+                return None
+        return branch
+
+    def _aligned_rows(self, body: tree_sitter.Node) -> dict[int, tuple[str, str, str, int, str]]:
+        """Rows of a literal that hold one single-line `key: value,` and nothing else but a `//` comment:
+        row -> (indent, key, value, value column, comment)."""
+        elements = [c for c in body.named_children if c.type != "comment"]
+        per_row: dict[int, int] = {}
+        for c in elements:
+            for row in range(c.start_point[0], c.end_point[0] + 1):
+                per_row[row] = per_row.get(row, 0) + 1
+        text = self.source_text
+        rows = {}
+        for c in elements:
+            row = c.start_point[0]
+            if c.type != "keyed_element" or c.end_point[0] != row or per_row[row] != 1 or c.named_child_count < 2:
+                continue
+            key, value = c.named_children[0], c.named_children[-1]
+            begin, finish = self.span(c)
+            line_start = text.rfind("\n", 0, begin) + 1
+            line_end = text.find("\n", finish)
+            line_end = len(text) if line_end < 0 else line_end
+            colon = text[self.char_offset(key.end_byte):self.char_offset(value.start_byte)]
+            tail = re.fullmatch(r",[ \t]*(//.*?|/\*.*?\*/)?[ \t]*\r?", text[finish:line_end])
+            if text[line_start:begin].strip() or not re.fullmatch(r":[ \t]*", colon) or tail is None:
+                continue
+            value_column = self.char_offset(value.start_byte) - line_start
+            rows[row] = (text[line_start:begin], self.text(key), self.text(value), value_column, tail.group(1) or "")
+        return rows
+
+    def _aligned(self, edit: Edit) -> Edit:
+        """`edit` (removing lines, or emptying a literal) widened to realign the `key: value` rows around it as
+        gofmt does: values in one column after the longest key, trailing comments in one column. Rows are
+        realigned only when they were aligned that way before (on each side of the edit)."""
+        text = self.source_text
+        after = text[:edit.start] + edit.replacement + text[edit.end:]
+        new = parse(self.path, after.encode("utf-8"))
+        at = len(after[:edit.start].encode("utf-8"))
+        cut_row = after.count("\n", 0, edit.start)
+        changed = not (edit.start == 0 or after[edit.start - 1] == "\n")  # the edit's row itself was rewritten
+        node = new.root.descendant_for_byte_range(at, at)
+        bodies = []
+        while node is not None and len(bodies) < 2:
+            if node.type == "literal_value":
+                bodies.append(node)
+            node = node.parent
+        for body in bodies:
+            rows = new._aligned_rows(body)
+            if cut_row not in rows and (cut_row - 1 not in rows or changed):
+                continue
+            first = last = cut_row if cut_row in rows else cut_row - 1
+            while first - 1 in rows:
+                first -= 1
+            while last + 1 in rows:
+                last += 1
+            section = list(range(first, last + 1))
+            entries = [rows[r] for r in section]
+            sides = ({e[3] for r, e in zip(section, entries) if r < cut_row},
+                     {e[3] for r, e in zip(section, entries) if r > cut_row or (r == cut_row and not changed)})
+            if len({e[0] for e in entries}) != 1 or any(len(e[1]) > 40 for e in entries):
+                continue  # nothing to align with; or gofmt stops aligning past 40-character keys
+            if len(sides[0]) > 1 or len(sides[1]) > 1:
+                continue  # the rows were not aligned as gofmt aligns them: leave their layout alone
+            width = max(len(e[1]) for e in entries)
+            rendered = [f"{e[0]}{e[1]}:{' ' * (width - len(e[1]) + 1)}{e[2]}," for e in entries]
+            i = 0
+            while i < len(entries):  # a run of consecutive rows with trailing comments aligns them
+                j = i
+                while j < len(entries) and entries[j][4]:
+                    j += 1
+                if j > i:
+                    column = max(len(line) for line in rendered[i:j]) + 1
+                    for k in range(i, j):
+                        rendered[k] = rendered[k].ljust(column) + entries[k][4]
+                i = j + 1
+            lines = after.split("\n")
+            if rendered == [lines[r].rstrip("\r") for r in section]:
+                return edit  # already as gofmt lays them out
+            starts = [0]
+            for line in lines[:-1]:
+                starts.append(starts[-1] + len(line) + 1)
+            region_start = min(starts[first], edit.start)
+            region_end = max(starts[last] + len(lines[last]), edit.start + len(edit.replacement))
+            for r, line in zip(section, rendered):
+                lines[r] = line + lines[r][len(lines[r].rstrip("\r")):]
+            realigned = "\n".join(lines)
+            tail = len(after) - region_end
+            shift = len(edit.replacement) - (edit.end - edit.start)
+            return Edit(region_start, region_end - shift, realigned[region_start:len(realigned) - tail])
+        return edit
 
     def orphaned_names(self, node: tree_sitter.Node) -> list[str]:
         """Imported packages and local variables that only `node` uses: Go rejects an unused import or local

@@ -387,12 +387,28 @@ class PythonFile:
         block = self.parent(line)
         if isinstance(block, cst.IndentedBlock) and len(block.body) == 1:
             return Edit(start, end, "pass")
-        return Edit(line_start, _after_newline(text, line_end), "")
+        return Edit(line_start, _merge_blank_lines(text, line_start, _after_newline(text, line_end)), "")
 
     def delete_from_list(self, items: Sequence[cst.CSTNode], item: cst.CSTNode) -> Edit:
-        """Remove one argument/element/dict entry from a comma-separated list, with its comma."""
+        """Remove one argument/element/dict entry from a comma-separated list, with its comma.
+
+        An item alone on its line(s) goes with them (and its trailing comment), so the other items keep their
+        commas and comments; the only item leaves empty brackets `()`.
+        """
         index = next(i for i, x in enumerate(items) if x is item)
         start, end = self.span(item)
+        text = self.source_text
+        after = _after_comma(text, end)
+        if len(items) == 1:
+            before = text[:start].rstrip()
+            closing = re.compile(r"\s*").match(text, after).end()
+            if before[-1:] and before[-1] in "([{" and text[closing:closing + 1] in (")", "]", "}"):
+                return Edit(len(before), closing, "")
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = _line_end(text, after)
+        rest = text[after:line_end].strip()
+        if not text[line_start:start].strip() and (not rest or rest.startswith("#")):
+            return Edit(line_start, _after_newline(text, line_end), "")
         if index + 1 < len(items):
             return Edit(start, self.span(items[index + 1])[0], "")
         if index > 0:
@@ -402,7 +418,11 @@ class PythonFile:
 
     def _value_end(self, item: cst.CSTNode) -> int:
         inner = getattr(item, "value", item)
-        return self.span(inner)[1]
+        end = self.span(inner)[1]
+        for _ in getattr(inner, "rpar", ()):  # a parenthesised value, e.g. a tuple: its span stops inside
+            match = re.compile(r"\s*\)").match(self.source_text, end)
+            end = match.end() if match else end
+        return end
 
     def replace(self, node: cst.CSTNode, text: str) -> Edit:
         start, end = self.span(node)
@@ -439,6 +459,27 @@ def _line_end(text: str, pos: int) -> int:
 def _after_newline(text: str, pos: int) -> int:
     match = _NEWLINE.match(text, pos)
     return match.end() if match else pos
+
+
+def _merge_blank_lines(text: str, start: int, end: int) -> int:
+    """`end` of removed whole lines [start, end), widened so that the blank lines before and after them do not
+    add up: the longer run stays."""
+    before = 0
+    pos = start
+    while pos > 0:
+        previous = text.rfind("\n", 0, pos - 1) + 1
+        if text[previous:pos].strip():
+            break
+        before += 1
+        pos = previous
+    if not before:
+        return end
+    for _ in range(before):
+        match = re.compile(r"[ \t]*(\r\n|\r|\n)").match(text, end)
+        if match is None:
+            break
+        end = match.end()
+    return end
 
 
 def _after_comma(text: str, pos: int) -> int:
