@@ -377,6 +377,7 @@ def lint_source(display: str, language: str, data: bytes, plan: Plan) -> FileRes
         result.findings.append(_syntax_finding(display, exc.line, exc.col, f"syntax error: {exc}"))
         return result
     except Exception:  # a frontend bug: surface it, keep the run going
+        _reraise_interrupt()
         result.errors.append(f"{display}: internal error in the {language} frontend: {_last_line()}")
         return result
     result.parsed = True
@@ -395,12 +396,28 @@ def lint_source(display: str, language: str, data: bytes, plan: Plan) -> FileRes
         try:
             hits.extend((rule, hit) for hit in rule.checkers[language](parsed))
         except Exception:  # a rule bug: name rule and file, exit 2, keep every other finding
+            _reraise_interrupt()
             result.errors.append(f"{display}: internal error in rule {rule.code} ({rule.name}): {_last_line()}")
 
     findings, notices = _apply_suppressions(display, language, text, hits, plan)
     result.findings.extend(findings)
     result.notices.extend(notices)
     return result
+
+
+_interrupted = False
+
+
+def note_interrupt(*_: object) -> None:
+    """SIGINT handler: remember the interrupt, so an exception a library made of it is not blamed on a rule."""
+    global _interrupted
+    _interrupted = True
+    raise KeyboardInterrupt
+
+
+def _reraise_interrupt() -> None:
+    if _interrupted:
+        raise KeyboardInterrupt
 
 
 def _checks_suppressions(plan: Plan) -> bool:

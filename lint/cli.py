@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import click
@@ -113,8 +114,13 @@ def check(paths, fmt, output, statistics, select, extend_select, ignore, exclude
     except ConfigError as exc:
         _fail(str(exc))
 
-    from .api import run
+    import signal
+
+    from .api import note_interrupt, run
     from .reporters import render
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, note_interrupt)
 
     modes = [name for name, on in (("--fix", fix), ("--diff", diff), ("--add-noqa", add_noqa),
                                     ("--write-baseline", write_baseline_path)) if on]
