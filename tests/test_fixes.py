@@ -115,3 +115,35 @@ def test_cl301_and_cl302_fixes_compose():
     assert outcome.fixed.decode() == COMBINED_GO_FIXED
     assert {f.code for f in outcome.applied} == {"CL301", "CL302"}
     assert not run(outcome.fixed).changed
+
+
+def test_cli_fix_diff_show_fixes(in_tmp):
+    from .test_cli import CLOSE_GO
+
+    path = write(in_tmp, "main.go", CLOSE_GO)
+    path.chmod(0o640)
+    diff = connlint("--diff", "main.go", cwd=in_tmp)
+    assert diff.returncode == 1
+    assert diff.stdout.startswith("--- a/main.go\n+++ b/main.go\n")
+    assert '-\tw.Header().Set("Connection", "close")\n' in diff.stdout
+    assert path.read_text() == CLOSE_GO  # --diff writes nothing
+
+    fixed = connlint("--fix", "--show-fixes", "main.go", cwd=in_tmp)
+    assert fixed.returncode == 0, fixed.stderr
+    assert "fixed: main.go:6:2: CL101 Remove the `Connection: close` header" in fixed.stderr
+    assert "Connection" not in path.read_text()
+    assert oct(path.stat().st_mode & 0o777) == "0o640"
+    assert not [p for p in in_tmp.iterdir() if p.name.startswith(".connlint-")]
+    again = connlint("--fix", "main.go", cwd=in_tmp)
+    assert again.returncode == 0
+    assert "fixed 0 problem(s)" in again.stderr
+
+
+def test_sarif_carries_fixes(in_tmp):
+    from .test_cli import CLOSE_GO
+
+    write(in_tmp, "main.go", CLOSE_GO)
+    sarif = json.loads(connlint("--format", "sarif", "main.go", cwd=in_tmp).stdout)
+    result = sarif["runs"][0]["results"][0]
+    replacement = result["fixes"][0]["artifactChanges"][0]["replacements"][0]
+    assert replacement["deletedRegion"]["charLength"] > 0
