@@ -37,8 +37,20 @@ server's idle timeout.
 Use instead: leave keep-alive on and bound idle connections with an idle timeout: Go
 `http.Server{IdleTimeout: 90 * time.Second}` (fasthttp/fiber `IdleTimeout`), `protocol_version =
 "HTTP/1.1"` with a `Content-Length` and a handler `timeout`, uvicorn `timeout_keep_alive=5`, gunicorn
-`keepalive = 5`, aiohttp `keepalive_timeout=75`, Tornado `idle_connection_timeout=...`, hypercorn
+`keepalive = 2`, aiohttp `keepalive_timeout=75`, Tornado `idle_connection_timeout=...`, hypercorn
 `keep_alive_timeout = 5`. Call `SetKeepAlivesEnabled(false)` only when shutting down.
+
+## Fix
+Safe: `SetKeepAlivesEnabled(false)` (never reported on a shutdown path) and the fasthttp/fiber
+`DisableKeepalive = true` / `MaxRequestsPerConn = 1` statements are removed, and so are the `DisableKeepalive:
+true` / `MaxRequestsPerConn: 1` fields (the remaining fields realigned as gofmt does) and Tornado's
+`no_keep_alive=True` (a positional `True` followed by more positionals becomes `False`). A zero timeout becomes
+the server's own default, as its source sets it: uvicorn `timeout_keep_alive=5`, gunicorn `keepalive = 2`,
+hypercorn `keep_alive_timeout = 5` and `keep_alive_max_requests = 1000`, aiohttp `keepalive_timeout=75` for
+`web.run_app` and `3630` for `AppRunner`/`Server`; Sanic's `KEEP_ALIVE = False` becomes `True`. Not fixed:
+`protocol_version = "HTTP/1.0"` (HTTP/1.1 needs a `Content-Length` or chunking on every response, which only a
+person can check), a statement sharing its line, a removal that would leave a Go variable or import unused, and
+an assignment to several targets.
 
 ## References
 - Go net/http `Server.SetKeepAlivesEnabled` and `Server.IdleTimeout`; fasthttp `Server.DisableKeepalive`
@@ -322,7 +334,13 @@ def _go_delete_statement(f: GoFile, node) -> Edit | None:
         return None
     if statement.parent is None or statement.parent.type not in ("statement_list", "block"):
         return None  # `for ...; ...; post {`, a label, an `if` initialiser: not a statement of its own
+    if f.orphaned_names(statement):
+        return None  # Go rejects the import or local variable that only this statement used
     return f.delete_statement(statement)
+
+
+def _go_delete_element(f: GoFile, element) -> Edit | None:
+    return None if f.orphaned_names(element) else f.delete_element(element)
 
 
 @RULE.go("keepalive", "maxrequestsperconn")
@@ -358,7 +376,7 @@ def check_go(f: GoFile) -> Iterator[Hit]:
                 yield f.report(
                     element,
                     message=_go_field_message(field, where, literal=True),
-                    fix=_fix(f.delete_element(element), f"Remove `{field}: {f.text(value)}`"),
+                    fix=_fix(_go_delete_element(f, element), f"Remove `{field}: {f.text(value)}`"),
                 )
 
     uses = {name for name in ("fasthttp", "fiber") if package == name}
@@ -608,13 +626,17 @@ def _py_calls(f: PythonFile) -> Iterator[Hit]:
                 )
         elif q in TORNADO_SERVER:
             arg = keyword_arg(call, "no_keep_alive")
-            fix = Fix(TITLE_TORNADO, (f.delete_from_list(call.args, arg),)) if arg is not None else None
             if arg is None:
                 positional = [a for a in call.args if a.keyword is None and not a.star]
                 arg = positional[1] if len(positional) > 1 else None
-                # HTTPServer(app, True, ...): later positionals keep their places
-                fix = Fix("Pass `no_keep_alive=False`", (f.replace(arg.value, "False"),)) if arg else None
-            if arg is not None and f.bool_value(arg.value) is True:
+            if arg is None:
+                continue
+            later = call.args[[id(a) for a in call.args].index(id(arg)) + 1:]
+            if arg.keyword is not None or not any(a.keyword is None and a.star != "**" for a in later):
+                fix = Fix(TITLE_TORNADO, (f.delete_from_list(call.args, arg),))
+            else:  # HTTPServer(app, True, True): later positionals keep their places
+                fix = Fix("Pass `no_keep_alive=False`", (f.replace(arg.value, "False"),))
+            if f.bool_value(arg.value) is True:
                 yield f.report(arg, message=MSG_TORNADO, fix=fix)
         elif any(q == c + ".from_mapping" for c in HYPERCORN_CONFIG):
             for name, (bad, message) in HYPERCORN_SETTINGS.items():
@@ -636,7 +658,8 @@ def _py_calls(f: PythonFile) -> Iterator[Hit]:
             if arg is None or f.bool_value(arg.value) is not True:
                 continue
             if _py_receiver_is(f, call.func.value, TORNADO_APPS, "tornado"):
-                yield f.report(arg, message=MSG_TORNADO, fix=Fix(TITLE_TORNADO, (f.delete_from_list(call.args, arg),)))
+                fix = Fix(TITLE_TORNADO, (f.delete_from_list(call.args, arg),))
+                yield f.report(arg, message=MSG_TORNADO, fix=fix)
 
 
 def _py_attribute_settings(f: PythonFile) -> Iterator[Hit]:
@@ -656,11 +679,13 @@ def _py_attribute_settings(f: PythonFile) -> Iterator[Hit]:
                 if f.number_value(assign.value) == bad and _py_receiver_is(
                     f, t.value, HYPERCORN_CONFIG, "hypercorn", CONFIG_NAME
                 ):
-                    yield f.report(assign, message=message, fix=_py_set(f, assign.value, FIX_HYPERCORN[attr]))
+                    fix = _py_set(f, assign.value, FIX_HYPERCORN[attr]) if len(assign.targets) == 1 else None
+                    yield f.report(assign, message=message, fix=fix)
             elif sanic and attr == "KEEP_ALIVE" and f.bool_value(assign.value) is False:
                 owner = dotted(t.value) or ""
                 if owner == "config" or owner.endswith(".config"):
-                    yield f.report(assign, message=MSG_SANIC, fix=_py_set(f, assign.value, FIX_SANIC))
+                    fix = _py_set(f, assign.value, FIX_SANIC) if len(assign.targets) == 1 else None
+                    yield f.report(assign, message=MSG_SANIC, fix=fix)
 
 
 @RULE.python("protocol_version", "keepalive", "keep_alive")

@@ -32,6 +32,21 @@ Use instead: delete the setting and share one long-lived client (one `http.Clien
 `requests.Session`/`httpx.Client`/`aiohttp.ClientSession`) for all requests; bound idle connections with the
 transport's idle timeout (`IdleConnTimeout`, `keepalive_expiry`) instead of disabling reuse.
 
+## Fix
+Safe: removed are `DisableKeepAlives: true` and `Close: true` fields (the remaining fields realigned as gofmt
+does; `&http.Transport{}` when none is left), the `t.DisableKeepAlives = true`, `req.Close = true`,
+`req.Header.Set/Add("Connection", "close")`, `req.Header["Connection"] = ...` and fasthttp
+`req.SetConnectionClose()` statements, resty `SetHeader("Connection", "close")` and `SetCloseConnection(true)`
+(the statement, or just that link of a method chain: resty's setters return their receiver) and a
+`"Connection": "close"` entry of `SetHeaders`; in Python `force_close=True`, a `"Connection": "close"` entry of
+a header dict or list (with its `headers=` argument, or the whole `session.headers.update(...)` statement, when
+nothing else is left), and the `session.headers["Connection"] = "close"` and `conn.putheader("Connection",
+"close")` statements. A zero becomes the library's default, as its source sets it: aiohttp connectors
+`keepalive_timeout=15`, httpx `keepalive_expiry=5.0` and `max_keepalive_connections=20` (the clients' default
+limits). Not fixed: a value with other tokens (`TE, close`), a header dict that would be left empty but is
+bound to a name or assigned to `session.headers`, a statement sharing its line or whose receiver is itself a
+call, and a removal that would leave a Go variable or import unused.
+
 ## References
 - Go net/http `Transport.DisableKeepAlives`, `Request.Close`; RFC 9112 section 9.6 (tear-down)
 - requests "Session Objects" (connection pooling), httpx "Resource limits", aiohttp "Connectors"
@@ -44,7 +59,7 @@ from typing import Iterator
 
 import libcst as cst
 
-from connlint.findings import Hit, Severity
+from connlint.findings import Edit, Fix, Hit, Severity
 from connlint.frontends.go import GoFile, import_base
 from connlint.frontends.python import PythonFile
 from connlint.registry import Rule
@@ -213,6 +228,62 @@ def _go_request_header(g: _Go, recv) -> str | None:
     return None
 
 
+def _fix(edit: Edit | None, title: str) -> Fix | None:
+    return Fix(title, (edit,)) if edit is not None else None
+
+
+def _only_close(value: str | None) -> bool:
+    """A `Connection` value that says nothing but `close`: removing the header loses nothing else."""
+    return value is not None and value.strip().lower() == "close"
+
+
+def _go_delete_statement(f: GoFile, node) -> Edit | None:
+    """Remove the statement that is exactly `node` (a call statement or a one-target `=`), alone on its lines."""
+    statement = node.parent if node.type == "call_expression" else node
+    if statement is None or (node.type == "call_expression" and statement.type != "expression_statement"):
+        return None
+    if node.type == "assignment_statement" and (
+        f.text(node.child_by_field_name("operator")) != "=" or len(named(node.child_by_field_name("left"))) != 1
+    ):
+        return None
+    if statement.parent is None or statement.parent.type not in ("statement_list", "block"):
+        return None  # `for ...; ...; post {`, a label, an `if` initialiser: not a statement of its own
+    if f.orphaned_names(statement):
+        return None  # Go rejects the import or local variable that only this statement used
+    return f.delete_statement(statement)
+
+
+def _go_delete_element(f: GoFile, element) -> Edit | None:
+    return None if f.orphaned_names(element) else f.delete_element(element)
+
+
+def _go_pure(node) -> bool:
+    """An operand whose evaluation has no effect: identifiers and field selections, no calls."""
+    node = strip(node)
+    while node is not None and node.type == "selector_expression":
+        node = strip(node.child_by_field_name("operand"))
+    return node is not None and node.type == "identifier"
+
+
+def _go_resty_link(f: GoFile, call, title: str) -> Fix | None:
+    """Drop one resty builder call: its methods return their receiver, so `x.SetHeader(...)` is `x` less the header.
+
+    A call standing as a statement is removed (when its receiver has no side effects); inside a chain or an
+    expression only the `.SetHeader(...)` link is cut.
+    """
+    function = call.child_by_field_name("function")
+    operand = function.child_by_field_name("operand") if function is not None else None
+    if operand is None:
+        return None
+    if call.parent is not None and call.parent.type == "expression_statement":
+        if _go_pure(operand):
+            return _fix(_go_delete_statement(f, call), title)
+    if f.orphaned_names(call.child_by_field_name("arguments")):
+        return None
+    start, end = f.char_offset(operand.end_byte), f.char_offset(call.end_byte)
+    return Fix(title, (Edit(start, end, ""),))
+
+
 @RULE.go("disablekeepalives", "connection&close", "close&request&true", "close&clone&true")
 def check_go(f: GoFile) -> Iterator[Hit]:
     g = _Go(f)
@@ -222,45 +293,63 @@ def check_go(f: GoFile) -> Iterator[Hit]:
         kind = g.member(m["type"])
         for key, value, element in f.keyed_elements(m["lit"]):
             if kind == (NET_HTTP, "Transport") and key == "DisableKeepAlives" and f.bool_value(strip(value)) is True:
-                yield f.report(element)
+                yield f.report(element, fix=_fix(_go_delete_element(f, element), "Remove `DisableKeepAlives: true`"))
             elif kind == (NET_HTTP, "Request") and key == "Close" and f.bool_value(strip(value)) is True:
                 if _literal_outgoing(g, m["lit"]):
-                    yield f.report(element)
+                    yield f.report(element, fix=_fix(_go_delete_element(f, element), "Remove `Close: true`"))
 
     for assign, target, value, count in assignments(f):
         if target.type == "selector_expression":
             field = f.text(target.child_by_field_name("field"))
             operand = target.child_by_field_name("operand")
             if field == "DisableKeepAlives" and f.bool_value(strip(value)) is True:
-                yield f.report(assign)
+                yield f.report(assign, fix=_fix(_go_delete_statement(f, assign), "Remove `DisableKeepAlives = true`"))
             elif field == "Close" and f.bool_value(strip(value)) is True and g.outgoing(operand):
-                yield f.report(assign)
+                yield f.report(assign, fix=_fix(_go_delete_statement(f, assign), "Remove `req.Close = true`"))
         elif target.type == "index_expression" and count == 1:  # req.Header["Connection"] = []string{"close"}
             if (
                 is_connection(f.string_value(target.child_by_field_name("index")))
                 and go_close_value(f, value)
                 and _go_request_header(g, target.child_by_field_name("operand"))
             ):
-                yield f.report(assign)
+                exact = _only_close(f.string_value(strip(value))) or (
+                    strip(value).type == "composite_literal"
+                    and len(elements := named(strip(value).child_by_field_name("body"))) == 1
+                    and _only_close(f.string_value(strip(elements[0])))
+                )
+                edit = _go_delete_statement(f, assign) if exact else None
+                yield f.report(assign, fix=_fix(edit, "Remove the `Connection: close` header"))
 
     for m in f.matches(METHOD_CALLS):
         method, args, recv = f.text(m["method"]), f.call_args(m["call"]), m["recv"]
         header_pair = (
             len(args) == 2 and is_connection(f.string_value(args[0])) and has_close_token(f.string_value(args[1]))
         )
+        exact_pair = header_pair and _only_close(f.string_value(args[1]))
         if method in ("Set", "Add") and header_pair and _go_request_header(g, recv):
-            yield f.report(m["call"])
+            edit = _go_delete_statement(f, m["call"]) if exact_pair else None
+            yield f.report(m["call"], fix=_fix(edit, "Remove the `Connection: close` header"))
         elif method == "SetConnectionClose" and not args:
             if g.fasthttp_request(recv) or _go_request_header(g, recv) == "fast":
-                yield f.report(m["call"])
+                yield f.report(m["call"], fix=_fix(_go_delete_statement(f, m["call"]), "Remove `SetConnectionClose()`"))
         elif uses_resty and method in ("SetHeader", "SetHeaderVerbatim") and header_pair:
-            yield f.report(m["call"])
+            fix = _go_resty_link(f, m["call"], "Remove the `Connection: close` header") if exact_pair else None
+            yield f.report(m["call"], fix=fix)
         elif uses_resty and method == "SetCloseConnection" and len(args) == 1 and f.bool_value(strip(args[0])) is True:
-            yield f.report(m["call"])
+            yield f.report(m["call"], fix=_go_resty_link(f, m["call"], "Remove `SetCloseConnection(true)`"))
         elif uses_resty and method == "SetHeaders" and len(args) == 1 and strip(args[0]).type == "composite_literal":
-            for key, value, element in f.keyed_nodes(strip(args[0])):
+            entries = f.keyed_nodes(strip(args[0]))
+            for key, value, element in entries:
                 if is_connection(f.string_value(strip(key))) and has_close_token(f.string_value(value)):
-                    yield f.report(element)
+                    fix = None
+                    if _only_close(f.string_value(value)):
+                        title = "Remove the `Connection: close` header"
+                        fix = (
+                            _fix(_go_delete_element(f, element), title)
+                            if len(entries) > 1
+                            else _go_resty_link(f, m["call"], title)
+                        )
+                    yield f.report(element, fix=fix)
 
 
 def _literal_outgoing(g: _Go, literal) -> bool:
@@ -320,8 +409,21 @@ def _py_client(f: PythonFile, obj: cst.BaseExpression) -> bool:
     return py_side(f, obj) == "client"
 
 
+def _py_close_entry(f: PythonFile, mapping: cst.BaseExpression | None) -> cst.CSTNode | None:
+    """`py_connection_close_entry`, with the key it makes up for a `dict(Connection="close")` call (a node that
+    is not in the tree) replaced by the call's argument."""
+    entry = py_connection_close_entry(f, mapping)
+    if entry is None or f.parent(entry) is not None:
+        return entry
+    call = f.resolve(mapping)
+    for arg in call.args if isinstance(call, cst.Call) else ():
+        if arg.keyword is not None and is_connection(arg.keyword.value) and has_close_token(f.string_value(arg.value)):
+            return arg
+    return None
+
+
 def _py_headers_entry(f: PythonFile, call: cst.Call, position: int | None = None):
-    return py_connection_close_entry(f, f.arg(call, "headers", position))
+    return _py_close_entry(f, f.arg(call, "headers", position))
 
 
 def _py_zero(f: PythonFile, call: cst.Call, keyword: str) -> cst.Arg | None:
@@ -348,43 +450,118 @@ def _py_expected_to_fail(f: PythonFile, node: cst.CSTNode) -> bool:
     return False
 
 
+# Fixes put back the library defaults, as their source defines them: aiohttp 3.14 `BaseConnector` keeps idle
+# connections 15 s (`keepalive_timeout = 15.0` when not given); httpx 0.28 `Limits(keepalive_expiry=5.0)` and the
+# clients' `DEFAULT_LIMITS = Limits(max_connections=100, max_keepalive_connections=20)`.
+PY_DEFAULTS = {
+    "keepalive_timeout": ("15", "Use aiohttp connectors' default keep-alive timeout (15 s)"),
+    "keepalive_expiry": ("5.0", "Use httpx's default keep-alive expiry (5.0 s)"),
+    "max_keepalive_connections": ("20", "Use httpx clients' default `max_keepalive_connections` (20)"),
+}
+TITLE_HEADER = "Remove the `Connection: close` header"
+
+
+def _py_has_call(node: cst.CSTNode) -> bool:
+    return isinstance(node, cst.Call) or any(_py_has_call(child) for child in node.children)
+
+
+def _py_delete_statement(f: PythonFile, node: cst.CSTNode) -> Edit | None:
+    """Remove the simple statement that is exactly `node` (an expression call or a one-target assignment),
+    when nothing in it but `node` itself could have an effect."""
+    if isinstance(node, cst.Call):
+        holder = f.parent(node)
+        if not isinstance(holder, cst.Expr) or _py_has_call(node.func):
+            return None
+    elif isinstance(node, cst.Assign):
+        if len(node.targets) != 1 or _py_has_call(node.targets[0]) or _py_has_call(node.value):
+            return None
+        holder = node
+    else:
+        return None
+    if not isinstance(f.parent(holder), cst.SimpleStatementLine):
+        return None
+    return f.delete_statement(holder)
+
+
+def _py_remove_argument(f: PythonFile, arg: cst.Arg) -> Edit | None:
+    """Remove an argument, unless it is a positional one that a later positional would slide into."""
+    call = f.parent(arg)
+    if not isinstance(call, cst.Call):
+        return None
+    index = next(i for i, a in enumerate(call.args) if a is arg)
+    if arg.keyword is None and any(a.keyword is None and a.star != "**" for a in call.args[index + 1:]):
+        return None
+    return f.delete_from_list(call.args, arg)
+
+
+def _py_header_entry_fix(f: PythonFile, entry: cst.CSTNode) -> Fix | None:
+    """Drop a `Connection: close` entry (a dict key, a `(name, value)` pair, a `Connection=` keyword of `dict(...)`
+    or `headers.update(...)`); when its container empties, the argument or statement holding it."""
+    element = f.parent(entry)
+    if isinstance(entry, cst.Arg):
+        element, items, value = entry, f.parent(entry).args, entry.value
+    elif isinstance(element, cst.DictElement) and entry is element.key:
+        items, value = f.parent(element).elements, element.value
+    elif isinstance(entry, cst.Tuple) and isinstance(element, cst.Element):  # [("Connection", "close")]
+        items, value = f.parent(element).elements, entry.elements[1].value
+    else:
+        return None
+    if not _only_close(f.string_value(value)):
+        return None
+    if len(items) > 1:
+        return Fix(TITLE_HEADER, (f.delete_from_list(items, element),))
+    container = f.parent(element)
+    func = container.func if isinstance(container, cst.Call) else None
+    if func is not None and not (isinstance(func, cst.Name) and func.value == "dict"):
+        # the only argument of `headers.update(Connection="close")`: the statement goes
+        return _fix(_py_delete_statement(f, container), TITLE_HEADER)
+    holder = f.parent(container)
+    if not isinstance(holder, cst.Arg):
+        return None  # a header dict bound to a name or assigned: emptying it is not removing it
+    call = f.parent(holder)
+    if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "update":
+        return _fix(_py_delete_statement(f, call), TITLE_HEADER)  # session.headers.update({...}) alone
+    return _fix(_py_remove_argument(f, holder), TITLE_HEADER)
+
+
 @RULE.python("connection&close", "force_close", "keepalive_")
 def check_python(f: PythonFile) -> Iterator[Hit]:
     seen: set[int] = set()
-    for node in _python_nodes(f):
+    for node, fix in _python_nodes(f):
         if id(node) not in seen and not _py_expected_to_fail(f, node):
             seen.add(id(node))
-            yield f.report(node)
+            yield f.report(node, fix=fix)
 
 
-def _python_nodes(f: PythonFile) -> Iterator[cst.CSTNode]:
+def _python_nodes(f: PythonFile) -> Iterator[tuple[cst.CSTNode, Fix | None]]:
+    """Each finding's node, with the fix that removes it."""
     for call in f.nodes(cst.Call):
         callee = f.callee(call) or ""
         func = call.func
         if callee in PY_MODULE_CALLS:
             entry = _py_headers_entry(f, call)
             if entry is not None:
-                yield entry
+                yield entry, _py_header_entry_fix(f, entry)
             continue
         if callee in PY_CLIENT_CTORS or callee in ("requests.Session", "requests.session"):
             if not py_test_client(f, call):
                 entry = _py_headers_entry(f, call)
                 if entry is not None:
-                    yield entry
+                    yield entry, _py_header_entry_fix(f, entry)
             continue
         if callee.startswith("aiohttp.") and callee.endswith("Connector"):
             force = keyword_arg(call, "force_close")
             if force is not None and f.bool_value(force.value) is True:
-                yield force
+                yield force, Fix("Remove `force_close=True`", (f.delete_from_list(call.args, force),))
             zero = _py_zero(f, call, "keepalive_timeout")
             if zero is not None:
-                yield zero
+                yield zero, _py_default(f, zero)
             continue
         if callee == "httpx.Limits":
             for keyword in ("max_keepalive_connections", "keepalive_expiry"):
                 zero = _py_zero(f, call, keyword)
                 if zero is not None:
-                    yield zero
+                    yield zero, _py_default(f, zero)
             continue
         if not isinstance(func, cst.Attribute):
             continue
@@ -393,16 +570,17 @@ def _python_nodes(f: PythonFile) -> Iterator[cst.CSTNode]:
             # http.client and urllib3 take headers as the 4th positional: request(method, url, body, headers)
             entry = _py_headers_entry(f, call, 3 if method in ("request", "urlopen") else None)
             if entry is not None and _py_client(f, owner):
-                yield entry
+                yield entry, _py_header_entry_fix(f, entry)
         elif method == "putheader" and py_side(f, owner) not in ("server", "request"):
             name, value = f.arg(call, None, 0), f.arg(call, None, 1)
             if is_connection(f.string_value(name)) and has_close_token(f.string_value(value)):
-                yield call
+                edit = _py_delete_statement(f, call) if _only_close(f.string_value(value)) else None
+                yield call, _fix(edit, TITLE_HEADER)
         elif method in ("update", "setdefault", "__setitem__") and isinstance(owner, cst.Attribute) and (
             owner.attr.value == "headers" and _py_session_headers(f, owner)
         ):
             if method == "update":
-                entry = py_connection_close_entry(f, f.arg(call, None, 0))
+                entry = _py_close_entry(f, f.arg(call, None, 0))
                 if entry is None:
                     entry = next(
                         (a for a in call.args if a.keyword is not None and is_connection(a.keyword.value)
@@ -410,11 +588,12 @@ def _python_nodes(f: PythonFile) -> Iterator[cst.CSTNode]:
                         None,
                     )
                 if entry is not None:
-                    yield entry
+                    yield entry, _py_header_entry_fix(f, entry)
             else:
                 name, value = f.arg(call, None, 0), f.arg(call, None, 1)
                 if is_connection(f.string_value(name)) and has_close_token(f.string_value(value)):
-                    yield call
+                    edit = _py_delete_statement(f, call) if _only_close(f.string_value(value)) else None
+                    yield call, _fix(edit, TITLE_HEADER)
 
     for assign in f.nodes(cst.Assign):
         for target in assign.targets:
@@ -426,9 +605,14 @@ def _python_nodes(f: PythonFile) -> Iterator[cst.CSTNode]:
                     and has_close_token(f.string_value(assign.value))
                     and _py_session_headers(f, node.value)
                 ):
-                    yield assign
+                    edit = _py_delete_statement(f, assign) if _only_close(f.string_value(assign.value)) else None
+                    yield assign, _fix(edit, TITLE_HEADER)
             elif _py_session_headers(f, node):  # session.headers = {"Connection": "close"}
-                entry = py_connection_close_entry(f, assign.value)
+                entry = _py_close_entry(f, assign.value)
                 if entry is not None:
-                    yield entry
+                    yield entry, _py_header_entry_fix(f, entry)
 
+
+def _py_default(f: PythonFile, arg: cst.Arg) -> Fix:
+    text, title = PY_DEFAULTS[arg.keyword.value]
+    return Fix(title, (f.replace(arg.value, text),))

@@ -17,7 +17,10 @@ from .conftest import FIXTURES, write
 from .fixtures_harness import fixture_code
 from .test_cli import connlint
 
-FIXED = sorted(p for p in FIXTURES.rglob("CL*") if ".fixed." in p.name or ".unsafe-fixed." in p.name)
+FIXED = sorted(
+    p for p in FIXTURES.rglob("CL*")
+    if (".fixed." in p.name or ".unsafe-fixed." in p.name) and p.suffix in (".py", ".go")
+)
 
 
 def source_of(fixed: Path) -> Path:
