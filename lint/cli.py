@@ -7,6 +7,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -35,7 +36,7 @@ def main() -> None:
     """
 
 
-def _fail(message: str) -> "NoReturn":  # type: ignore[name-defined]
+def _fail(message: str) -> NoReturn:
     click.echo(f"connlint: error: {message}", err=True)
     sys.exit(EXIT_ERROR)
 

@@ -300,3 +300,57 @@ def insert_after_statement(f: PythonFile, small: cst.BaseSmallStatement, line: s
     if not has_break:
         return Edit(at, at, f"{newline}{indent}{line}")
     return Edit(at, at, f"{indent}{line}{newline}")
+
+
+STDLIB_FRAMING = ("content-length", "transfer-encoding")
+STDLIB_NO_BODY_STATUS = {204, 304}
+STDLIB_NO_BODY_NAMES = ("NO_CONTENT", "NOT_MODIFIED")
+STDLIB_BODYLESS_METHODS = ("do_GET", "do_HEAD")
+
+
+def stdlib_response_framed(f: PythonFile, method: cst.FunctionDef) -> bool:
+    """The handler method frames its response (Content-Length, chunked, or a bodiless status) and reads the
+    request (`rfile`, or a GET/HEAD method): keeping its connection alive is then safe."""
+    framed, reads_body = False, method.name.value in STDLIB_BODYLESS_METHODS
+    for n in walk(method):
+        if isinstance(n, cst.Attribute) and n.attr.value == "rfile":
+            reads_body = True
+        if not (isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute)):
+            continue
+        if n.func.attr.value == "send_header":
+            name = f.string_value(f.arg(n, "keyword", 0))
+            framed |= name is not None and name.strip().lower() in STDLIB_FRAMING
+        elif n.func.attr.value in ("send_response", "send_response_only"):
+            code = f.arg(n, "code", 0)
+            framed |= f.number_value(code) in STDLIB_NO_BODY_STATUS or (
+                isinstance(code, cst.Attribute) and code.attr.value in STDLIB_NO_BODY_NAMES
+            )
+    return framed and reads_body
+
+
+def handler_has_timeout(f: PythonFile, cls: cst.ClassDef, _seen: frozenset = frozenset()) -> bool:
+    """The handler class, or a base class of the file, sets a `timeout` (class attribute or `Handler.timeout =
+    30`): without one, a kept-alive idle client holds its thread (the whole server under a plain HTTPServer)."""
+    name = cls.name.value
+    for stmt in cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ():
+        for small in stmt.body if isinstance(stmt, cst.SimpleStatementLine) else ():
+            if isinstance(small, cst.Assign):
+                targets = [t.target for t in small.targets]
+            elif isinstance(small, cst.AnnAssign):
+                targets = [small.target]
+            else:
+                continue
+            if any(isinstance(t, cst.Name) and t.value == "timeout" for t in targets):
+                return small.value is not None and dotted(small.value) != "None"
+    for assign in f.nodes(cst.Assign):
+        for t in assign.targets:
+            target = t.target
+            if isinstance(target, cst.Attribute) and target.attr.value == "timeout" and dotted(target.value) == name:
+                return dotted(assign.value) != "None"
+    for base in cls.bases:
+        local = dotted(base.value)
+        if local and local not in _seen:
+            for other in f.nodes(cst.ClassDef):
+                if other.name.value == local and other is not cls and handler_has_timeout(f, other, _seen | {local}):
+                    return True
+    return False

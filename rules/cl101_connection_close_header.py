@@ -95,6 +95,7 @@ from ._paths import (
     py_close_context,
 )
 from ._py import imports_any, walk
+from ._py_handlers import handler_has_timeout, stdlib_response_framed
 
 RULE = Rule(
     "CL101",
@@ -954,15 +955,10 @@ def _py_echoes_client(f: PythonFile, node: cst.CSTNode) -> bool:
 # close is removed only when the method sends a length (or a 204/304) and reads or expects no body, and
 # the handler has a `timeout` (else an idle kept-alive client holds a thread, or a plain HTTPServer).
 
-STDLIB_FRAMING = ("content-length", "transfer-encoding")
-STDLIB_NO_BODY_STATUS = {204, 304}
-STDLIB_NO_BODY_NAMES = ("NO_CONTENT", "NOT_MODIFIED")
-STDLIB_BODYLESS_METHODS = ("do_GET", "do_HEAD")
-
-
 def _py_only_close(f: PythonFile, expr: cst.BaseExpression | None) -> bool:
     text = f.string_value(expr)
     return text is not None and text.strip().lower() == "close"
+
 
 
 def _py_stdlib_framed(f: PythonFile, node: cst.CSTNode) -> bool:
@@ -976,51 +972,9 @@ def _py_stdlib_framed(f: PythonFile, node: cst.CSTNode) -> bool:
         if isinstance(anc, cst.FunctionDef):
             method = anc  # the outermost function below the class: the handler method
     cls = f.enclosing_class(node)
-    if method is None or cls is None or not _py_has_timeout(f, cls):
+    if method is None or cls is None or not handler_has_timeout(f, cls):
         return False
-    framed, reads_body = False, method.name.value in STDLIB_BODYLESS_METHODS
-    for n in walk(method):
-        if isinstance(n, cst.Attribute) and n.attr.value == "rfile":
-            reads_body = True
-        if not (isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute)):
-            continue
-        if n.func.attr.value == "send_header":
-            name = f.string_value(f.arg(n, "keyword", 0))
-            framed |= name is not None and name.strip().lower() in STDLIB_FRAMING
-        elif n.func.attr.value in ("send_response", "send_response_only"):
-            code = f.arg(n, "code", 0)
-            framed |= f.number_value(code) in STDLIB_NO_BODY_STATUS or (
-                isinstance(code, cst.Attribute) and code.attr.value in STDLIB_NO_BODY_NAMES
-            )
-    return framed and reads_body
-
-
-def _py_has_timeout(f: PythonFile, cls: cst.ClassDef, _seen: frozenset = frozenset()) -> bool:
-    """The handler class, or a base class of the file, sets a `timeout` (class attribute or `Handler.timeout =
-    30`): without one, a kept-alive idle client holds its thread (the whole server under a plain HTTPServer)."""
-    name = cls.name.value
-    for stmt in cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ():
-        for small in stmt.body if isinstance(stmt, cst.SimpleStatementLine) else ():
-            if isinstance(small, cst.Assign):
-                targets = [t.target for t in small.targets]
-            elif isinstance(small, cst.AnnAssign):
-                targets = [small.target]
-            else:
-                continue
-            if any(isinstance(t, cst.Name) and t.value == "timeout" for t in targets):
-                return small.value is not None and dotted(small.value) != "None"
-    for assign in f.nodes(cst.Assign):
-        for t in assign.targets:
-            target = t.target
-            if isinstance(target, cst.Attribute) and target.attr.value == "timeout" and dotted(target.value) == name:
-                return dotted(assign.value) != "None"
-    for base in cls.bases:
-        local = dotted(base.value)
-        if local and local not in _seen:
-            for other in f.nodes(cst.ClassDef):
-                if other.name.value == local and other is not cls and _py_has_timeout(f, other, _seen | {local}):
-                    return True
-    return False
+    return stdlib_response_framed(f, method)
 
 
 def _py_name_uses(f: PythonFile, scope: cst.CSTNode, name: str) -> list[cst.Name]:

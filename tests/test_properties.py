@@ -6,7 +6,6 @@ inputs) is the long soak; its figures are in docs/reliability.md.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st

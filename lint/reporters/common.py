@@ -14,6 +14,24 @@ SOURCE_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]")
 ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
+def read_source(path: str, sources: Mapping[str, str]) -> str | None:
+    """A file's text (from `sources` if given there), UTF-8 with bad bytes replaced; None if unreadable.
+
+    Only regular files are opened, and without blocking, so a FIFO never hangs a reporter.
+    """
+    text = sources.get(path)
+    if text is not None:
+        return text
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as fh:
+            return fh.read().decode("utf-8", "replace")
+    except (OSError, ValueError):
+        return None
+
+
 class Sources:
     """The lines of each file a report names, read once; None for a file that cannot be read.
 
@@ -35,16 +53,9 @@ class Sources:
         return lines[number - 1]
 
     def _read(self, path: str) -> list[str] | None:
-        text = self.sources.get(path)
+        text = read_source(path, self.sources)
         if text is None:
-            try:
-                if not stat.S_ISREG(os.stat(path).st_mode):
-                    return None
-                fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-                with os.fdopen(fd, "rb") as fh:
-                    text = fh.read().decode("utf-8", "replace")
-            except (OSError, ValueError):
-                return None
+            return None
         if text.startswith("\ufeff"):
             text = text[1:]
         return LINE_BREAK.split(text)

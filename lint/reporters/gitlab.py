@@ -19,7 +19,7 @@ import hashlib
 import os
 from typing import Mapping
 
-from ..findings import Finding, Report, Severity
+from ..findings import Report, Severity
 from .common import Sources, default_root, root_relative
 from .json import dumps
 

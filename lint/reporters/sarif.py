@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from pathlib import Path
 from typing import Mapping
 from urllib.parse import quote
@@ -21,6 +20,7 @@ from urllib.parse import quote
 from .. import __version__
 from ..findings import Finding, Fix, Notice, Report, Severity
 from ..registry import SYNTAX_ERROR, Rule, all_rules
+from .common import read_source
 from .fingerprint import line_hashes
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -220,14 +220,7 @@ class _Fingerprints:
         return hashes[line - 1]
 
     def _hash(self, path: str) -> list[str] | None:
-        text = self.sources.get(path)
+        text = read_source(path, self.sources)
         if text is None:
-            try:
-                if not stat.S_ISREG(os.stat(path).st_mode):
-                    return None
-                fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-                with os.fdopen(fd, "rb") as fh:
-                    text = fh.read().decode("utf-8", "replace")
-            except OSError:
-                return None
+            return None
         return line_hashes(text)
