@@ -196,3 +196,22 @@ def test_ctrl_c_exits_130_without_partial_report(tmp_path):
     assert "Traceback" not in err
     assert not (tmp_path / "report.txt").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".report.txt")]
+
+
+def test_worker_crash_is_named_and_other_findings_kept(tmp_path, monkeypatch):
+    for i in range(api.POOL_THRESHOLD + 2):
+        write(tmp_path, f"p{i}/main.go", GO)
+    rule = all_rules()["CL101"]
+    real = rule.checkers["go"]
+
+    def dies_on_p3(f):
+        if f.path.endswith("p3/main.go"):
+            os._exit(3)  # a crash no exception handler can catch (like a segfault in a parser)
+        return real(f)
+
+    monkeypatch.setitem(rule.checkers, "go", dies_on_p3)  # forked workers inherit the patch
+    report = api.run([str(tmp_path)], Config(root=tmp_path), jobs=2)
+    assert [e for e in report.errors if "crashed" in e] == [
+        f"{tmp_path / 'p3/main.go'}: internal error: the worker process linting it crashed"
+    ]
+    assert len([f for f in report.findings if f.code == "CL101"]) == api.POOL_THRESHOLD + 1
