@@ -137,7 +137,8 @@ def git_state(snapshot: Path | None) -> str:
         digest = hashlib.sha256()
         for path in sorted(snapshot.rglob("*.py")):
             digest.update(str(path.relative_to(snapshot)).encode() + b"\0" + path.read_bytes())
-        state += f"; snapshot {digest.hexdigest()[:12]} taken {time.strftime('%Y-%m-%d %H:%M')}"
+        taken = time.strftime("%Y-%m-%d %H:%M", time.localtime(snapshot.stat().st_mtime))
+        state += f"; snapshot {digest.hexdigest()[:12]} taken {taken}"
     return state
 
 
@@ -302,21 +303,32 @@ class Runs:
             f"{result['others_cores']:.2f} cores")
 
     def summary(self, name: str) -> dict:
-        runs = self.data[name]
-        walls = [r["wall"] for r in runs]
-        pick = lambda key: [r[key] for r in runs if r.get(key) is not None]  # noqa: E731
-        return {
-            "n": len(runs),
-            "wall_median": statistics.median(walls),
-            "wall_min": min(walls),
-            "wall_max": max(walls),
-            "cpu_median": statistics.median(pick("cpu")),
-            "max_rss_mb": max(pick("max_rss_mb")),
-            "tree_pss_mb": max(pick("tree_pss_mb")) if pick("tree_pss_mb") else None,
-            "load_median": statistics.median(pick("load_before") + pick("load_after")),
-            "others_cores_median": statistics.median(pick("others_cores")),
-            "others_cores_max": max(pick("others_cores")),
-        }
+        return summarize(self.data[name])
+
+
+QUIET_RUN = 0.25  # a run during which other processes used less than this many cores counts as quiet
+
+
+def summarize(runs: list[dict]) -> dict:
+    """Medians over every run and over the quiet runs only (others' CPU < QUIET_RUN cores)."""
+    walls = [r["wall"] for r in runs]
+    pick = lambda key, rs=runs: [r[key] for r in rs if r.get(key) is not None]  # noqa: E731
+    quiet = [r for r in runs if r.get("others_cores", 0.0) < QUIET_RUN]
+    return {
+        "n": len(runs),
+        "wall_median": statistics.median(walls),
+        "wall_min": min(walls),
+        "wall_max": max(walls),
+        "cpu_median": statistics.median(pick("cpu")),
+        "n_quiet": len(quiet),
+        "wall_median_quiet": statistics.median([r["wall"] for r in quiet]) if quiet else None,
+        "cpu_median_quiet": statistics.median(pick("cpu", quiet)) if quiet else None,
+        "max_rss_mb": max(pick("max_rss_mb")),
+        "tree_pss_mb": max(pick("tree_pss_mb")) if pick("tree_pss_mb") else None,
+        "load_median": statistics.median(pick("load_before") + pick("load_after")),
+        "others_cores_median": statistics.median(pick("others_cores")),
+        "others_cores_max": max(pick("others_cores")),
+    }
 
 
 def check_offline(semgrep: str, env: dict, sample: list[Path]) -> str:
@@ -413,13 +425,22 @@ def main() -> None:
     parser.add_argument("--scales", default="1,2,4")
     parser.add_argument("--no-semgrep", action="store_true")
     parser.add_argument("--no-snapshot", action="store_true", help="run the installed connlint code as it is")
+    parser.add_argument("--reuse-snapshot", action="store_true",
+                        help="measure the code snapshot an earlier run left in WORK (to add runs to its results)")
     parser.add_argument("--quick", action="store_true", help="one repetition, 1x only (a smoke test)")
     parser.add_argument("--build-only", action="store_true", help="make the snapshot and the trees, then stop")
     parser.add_argument("--quiet-wait", type=float, default=180.0,
                         help="before each timed run, wait up to this many seconds for other processes to use "
                              "less than --quiet-cores (default 180; 0: never wait)")
     parser.add_argument("--quiet-cores", type=float, default=0.15)
+    parser.add_argument("--startup-reps", type=int, default=20, help="runs of connlint --version/--help")
+    parser.add_argument("--results", type=Path, default=None, help="write results here (default WORK/results.json)")
+    parser.add_argument("--report", type=Path, nargs="+", default=None, metavar="RESULTS_JSON",
+                        help="only merge these results files and print the tables (CORPUS is ignored)")
     args = parser.parse_args()
+    if args.report:
+        report(args.report, None)
+        return
     if args.quick:
         args.reps, args.extra_reps, args.scales = 1, 1, "1"
     scales = sorted({1, *(int(s) for s in args.scales.split(","))})
@@ -440,7 +461,12 @@ def main() -> None:
 
     cl_env = dict(os.environ)
     cl_env.pop("PYTHONPATH", None)
-    snapshot = None if args.no_snapshot else snapshot_code(work)
+    if args.no_snapshot:
+        snapshot = None
+    elif args.reuse_snapshot and (work / "snapshot" / "connlint").is_dir():
+        snapshot = work / "snapshot"
+    else:
+        snapshot = snapshot_code(work)
     if snapshot is not None:
         cl_env["PYTHONPATH"] = str(snapshot)
     # semgrep strictly offline: local rules only, no metrics, no version check, no login token
@@ -539,7 +565,7 @@ def main() -> None:
     log("start-up time")
     if QUIET["max_wait"] > 0:
         wait_quiet()
-    for rep in range(20):
+    for rep in range(args.startup_reps):
         runs.add("connlint --version", measure([connlint, "--version"], x1, cl_env, sample=False, quiet=False))
         runs.add("connlint --help", measure([connlint, "--help"], x1, cl_env, sample=False, quiet=False))
         runs.add("python -c pass (same interpreter)", measure([interp, "-c", "pass"], x1, cl_env, sample=False, quiet=False))
@@ -552,12 +578,14 @@ def main() -> None:
     findings["connlint"] = dict(Counter(f["code"] for f in cl_found))
     findings["connlint_by_severity"] = {f"{c} {s}": n for (c, s), n in
                                         sorted(Counter((f["code"], f["severity"]) for f in cl_found).items())}
-    nopre = connlint_findings(out_dir / "connlint cold, prefilter off.json")
-    findings["prefilter_off_identical"] = sorted(map(json.dumps, nopre)) == sorted(map(json.dumps, cl_found))
+    if (out_dir / "connlint cold, prefilter off.json").exists():
+        nopre = connlint_findings(out_dir / "connlint cold, prefilter off.json")
+        findings["prefilter_off_identical"] = sorted(map(json.dumps, nopre)) == sorted(map(json.dumps, cl_found))
     warm = connlint_findings(out_dir / "connlint warm (cache populated).json")
     findings["warm_identical"] = sorted(map(json.dumps, warm)) == sorted(map(json.dumps, cl_found))
-    all_rules = connlint_findings(out_dir / "all-rules.json")
-    findings["connlint_all_rules"] = dict(sorted(Counter(f["code"] for f in all_rules).items()))
+    if (out_dir / "all-rules.json").exists():
+        all_rules = connlint_findings(out_dir / "all-rules.json")
+        findings["connlint_all_rules"] = dict(sorted(Counter(f["code"] for f in all_rules).items()))
     if sg_cmd:
         sg_found, sg_meta = semgrep_findings(out_dir / "semgrep.json")
         findings["semgrep"] = dict(Counter(f["code"] for f in sg_found))
@@ -570,7 +598,7 @@ def main() -> None:
     results = {"machine": machine, "versions": versions, "corpus": {**corpus_info, "path": str(corpus)},
                "summaries": summaries, "runs": runs.data, "findings": findings,
                "commands": {"semgrep": sg_cmd, "connlint": cl_base}}
-    (work / "results.json").write_text(json.dumps(results, indent=1, default=str))
+    (args.results or work / "results.json").write_text(json.dumps(results, indent=1, default=str))
     table = render(summaries, corpus_info, scales, findings)
     (work / "results.md").write_text(table)
     print(table)
@@ -580,19 +608,29 @@ def main() -> None:
 def render(summaries: dict, corpus: dict, scales: list[int], findings: dict) -> str:
     files, mb = corpus["files"], corpus["bytes"] / 1e6
     sg = summaries.get("semgrep -j 2")
-    rows = ["| Run | Files | MB | Wall, median (min-max) | CPU (user+sys) | MB/s | Peak RSS, largest process | "
-            "Peak memory, process tree (PSS) | semgrep / this (wall) | Load avg | Others' CPU (cores) |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = [f"Quiet runs: other processes used < {QUIET_RUN} cores meanwhile (medians over them; the all-runs "
+            "median includes runs slowed by other work on the machine).", "",
+            "| Run | Files | MB | Wall, median of quiet runs | Wall, median of all runs (min-max) | CPU, median | "
+            "MB/s (quiet) | Peak RSS, largest process | Peak memory, process tree (PSS) | semgrep / this: wall "
+            "(quiet) | semgrep / this: CPU | Others' CPU, median (max) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name, s in summaries.items():
         if name.startswith(("connlint --", "python -c")):
             continue
         scale = int(m.group(1)) if (m := re.search(r"x(\d+)$", name)) else 1
-        ratio = f"{sg['wall_median'] / s['wall_median']:.1f}x" if sg and name != "semgrep -j 2" and scale == 1 else ""
+        quiet = s.get("wall_median_quiet")
+        ratio = cpu_ratio = ""
+        if sg and name != "semgrep -j 2" and scale == 1:
+            if quiet and sg.get("wall_median_quiet"):
+                ratio = f"{sg['wall_median_quiet'] / quiet:.1f}x"
+            cpu_ratio = f"{sg['cpu_median'] / s['cpu_median']:.1f}x"
+        quiet_text = f"{quiet:.2f} s (n={s['n_quiet']})" if quiet else "none quiet"
+        speed = f"{mb * scale / quiet:.1f}" if quiet else ""
         rows.append(
-            f"| {name} | {files * scale} | {mb * scale:.1f} | {s['wall_median']:.2f} s ({s['wall_min']:.2f}-"
-            f"{s['wall_max']:.2f}) | {s['cpu_median']:.1f} s | {mb * scale / s['wall_median']:.1f} | "
-            f"{s['max_rss_mb']:.0f} MB | {s['tree_pss_mb'] or 0:.0f} MB | {ratio} | {s['load_median']:.2f} | "
-            f"{s['others_cores_median']:.2f} (max {s['others_cores_max']:.2f}) |")
+            f"| {name} | {files * scale} | {mb * scale:.1f} | {quiet_text} | {s['wall_median']:.2f} s "
+            f"({s['wall_min']:.2f}-{s['wall_max']:.2f}, n={s['n']}) | {s['cpu_median']:.1f} s | {speed} | "
+            f"{s['max_rss_mb']:.0f} MB | {s['tree_pss_mb'] or 0:.0f} MB | {ratio} | {cpu_ratio} | "
+            f"{s['others_cores_median']:.2f} ({s['others_cores_max']:.2f}) |")
     rows.append("")
     for name in ("connlint --version", "connlint --help", "python -c pass (same interpreter)"):
         if name in summaries:
@@ -605,6 +643,21 @@ def render(summaries: dict, corpus: dict, scales: list[int], findings: dict) -> 
     rows.append(f"prefilter off gives identical findings: {findings.get('prefilter_off_identical')}; warm cache "
                 f"identical: {findings.get('warm_identical')}; semgrep: {findings.get('semgrep_meta')}")
     return "\n".join(rows) + "\n"
+
+
+def report(paths: list[Path], out: Path | None) -> None:
+    """Merge the runs of several results.json files (same corpus) and render the tables again."""
+    merged: dict[str, list[dict]] = defaultdict(list)
+    last = None
+    for path in paths:
+        last = json.loads(path.read_text())
+        for name, runs in last["runs"].items():
+            merged[name].extend(runs)
+    summaries = {name: summarize(runs) for name, runs in merged.items()}
+    table = render(summaries, last["corpus"], [], last["findings"])
+    if out:
+        out.write_text(table)
+    print(table)
 
 
 if __name__ == "__main__":
