@@ -74,6 +74,10 @@ def instrument(timers: Timers) -> None:
     api.select_rules = timers.wrap("prefilter (select_rules)", api.select_rules, count_bytes_arg=2)
     api.unlintable = timers.wrap("unlintable check", api.unlintable)
     api._cache_key = timers.wrap("cache key (blake2b)", api._cache_key)
+    api.Cache.open = timers.wrap("cache open (sqlite)", api.Cache.open)
+    api.Cache.get = timers.wrap("cache lookups (sqlite, decode)", api.Cache.get)
+    api.Cache.put = timers.wrap("cache writes (sqlite, encode)", api.Cache.put)
+    api.Cache.close = timers.wrap("cache close (commit)", api.Cache.close)
     py_frontend.parse = timers.wrap("parse python (total)", py_frontend.parse, count_bytes_arg=1)
     libcst.parse_module = timers.wrap("  libcst.parse_module", libcst.parse_module)
     py_frontend._index = timers.wrap("  PythonFile index (parents, by type)", py_frontend._index)
@@ -103,7 +107,8 @@ def uninstrument() -> None:
         if hasattr(fn, "__wrapped__") and getattr(fn, "__name__", "") == "timed":
             setattr(owner, name, fn.__wrapped__)
 
-    for owner, name in ((api, "discover"), (api, "_read"), (api, "select_rules"), (api, "unlintable"),
+    for owner, name in ((api.Cache, "open"), (api.Cache, "get"), (api.Cache, "put"), (api.Cache, "close"),
+                        (api, "discover"), (api, "_read"), (api, "select_rules"), (api, "unlintable"),
                         (api, "_cache_key"), (py_frontend, "parse"), (libcst, "parse_module"),
                         (py_frontend, "_index"), (py_frontend.PythonFile, "_collect_imports"),
                         (py_frontend.PythonFile, "_collect_constants"), (py_frontend.PythonFile, "_position"),
@@ -124,6 +129,8 @@ def main() -> None:
     parser.add_argument("--cprofile-out", type=Path, default=None)
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--skip-cprofile", action="store_true")
+    parser.add_argument("--cache-dir", type=Path, default=None,
+                        help="use this results cache (a populated one: the warm path)")
     args = parser.parse_args()
     tree = args.tree.resolve()
     os.chdir(tree)
@@ -141,12 +148,13 @@ def main() -> None:
     import connlint
 
     print(f"connlint from {connlint.__file__}; tree {tree}; rules {'all' if args.all_rules else ','.join(RULES)}; "
-          f"prefilter {'off' if args.no_prefilter else 'on'}")
+          f"prefilter {'off' if args.no_prefilter else 'on'}; cache {args.cache_dir or 'none'}")
     config = make_config(tree, args.all_rules)
     timers = Timers()
     instrument(timers)
     c0, w0 = time.process_time(), time.perf_counter()
-    report = api.run(["."], config, prefilter=not args.no_prefilter, jobs=1, cache_dir=None)
+    cache_dir = args.cache_dir.resolve() if args.cache_dir else None
+    report = api.run(["."], config, prefilter=not args.no_prefilter, jobs=1, cache_dir=cache_dir)
     total_cpu, total_wall = time.process_time() - c0, time.perf_counter() - w0
     uninstrument()
 
@@ -178,7 +186,7 @@ def main() -> None:
         return
     profiler = cProfile.Profile()
     profiler.enable()
-    api.run(["."], config, prefilter=not args.no_prefilter, jobs=1, cache_dir=None)
+    api.run(["."], config, prefilter=not args.no_prefilter, jobs=1, cache_dir=cache_dir)
     profiler.disable()
     if args.cprofile_out:
         profiler.dump_stats(str(args.cprofile_out))

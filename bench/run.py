@@ -123,7 +123,12 @@ def snapshot_code(work: Path) -> Path:
 
 
 def git_state(snapshot: Path | None) -> str:
-    """HEAD, how many files under lint/ and rules/ differ from it, and a digest of the code measured."""
+    """HEAD, how many files under lint/ and rules/ differ from it, and a digest of the code measured.
+
+    For a snapshot, the state recorded when it was taken (a reused snapshot keeps its own)."""
+    stamp = snapshot / "SNAPSHOT.txt" if snapshot is not None else None
+    if stamp is not None and stamp.exists():
+        return stamp.read_text().strip()
     try:
         head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
                               text=True, check=True).stdout.strip()
@@ -137,8 +142,8 @@ def git_state(snapshot: Path | None) -> str:
         digest = hashlib.sha256()
         for path in sorted(snapshot.rglob("*.py")):
             digest.update(str(path.relative_to(snapshot)).encode() + b"\0" + path.read_bytes())
-        taken = time.strftime("%Y-%m-%d %H:%M", time.localtime(snapshot.stat().st_mtime))
-        state += f"; snapshot {digest.hexdigest()[:12]} taken {taken}"
+        state += f"; snapshot {digest.hexdigest()[:12]} taken {time.strftime('%Y-%m-%d %H:%M')}"
+        stamp.write_text(state + "\n")
     return state
 
 
@@ -434,6 +439,8 @@ def main() -> None:
                              "less than --quiet-cores (default 180; 0: never wait)")
     parser.add_argument("--quiet-cores", type=float, default=0.15)
     parser.add_argument("--startup-reps", type=int, default=20, help="runs of connlint --version/--help")
+    parser.add_argument("--extras", default="jobs1,noprefilter,allrules,scale",
+                        help="extra connlint scenarios, comma-separated (default: all four)")
     parser.add_argument("--results", type=Path, default=None, help="write results here (default WORK/results.json)")
     parser.add_argument("--report", type=Path, nargs="+", default=None, metavar="RESULTS_JSON",
                         help="only merge these results files and print the tables (CORPUS is ignored)")
@@ -546,21 +553,23 @@ def main() -> None:
         shutil.rmtree(fresh)
         cl("connlint warm (cache populated)", x1, "--cache-dir", str(warm_cache), keep=rep == 0)
 
+    extras = set(args.extras.split(","))
     for rep in range(args.extra_reps):
         log(f"extra round {rep + 1}/{args.extra_reps}")
-        cl("connlint cold --jobs 1", x1, "--no-cache", "--jobs", "1")
-        cl("connlint cold, prefilter off", x1, "--no-cache", "--no-prefilter", keep=rep == 0)
-        # every rule, not only the four semgrep has equivalents for
-        result = measure([connlint, "--isolated", "--format", "json", "--exit-zero", "-o",
-                          str(out_dir / "all-rules.json"), "--no-cache", "."], x1, cl_env)
-        runs.add("connlint cold, all 11 rules", result)
-        for scale in scales:
-            if scale == 1:
-                continue
-            tree = work / f"x{scale}"
-            if rep == 0:
-                warm_page_cache(tree)
-            cl(f"connlint cold, corpus x{scale}", tree, "--no-cache")
+        if "jobs1" in extras:
+            cl("connlint cold --jobs 1", x1, "--no-cache", "--jobs", "1")
+        if "noprefilter" in extras:
+            cl("connlint cold, prefilter off", x1, "--no-cache", "--no-prefilter", keep=rep == 0)
+        if "allrules" in extras:  # every rule, not only the four semgrep has equivalents for
+            result = measure([connlint, "--isolated", "--format", "json", "--exit-zero", "-o",
+                              str(out_dir / "all-rules.json"), "--no-cache", "."], x1, cl_env)
+            runs.add("connlint cold, all 11 rules", result)
+        if "scale" in extras:  # x1 again here, so that the scale series is measured side by side
+            for scale in scales:
+                tree = work / f"x{scale}"
+                if rep == 0:
+                    warm_page_cache(tree)
+                cl(f"connlint cold, corpus x{scale}", tree, "--no-cache")
 
     log("start-up time")
     if QUIET["max_wait"] > 0:
@@ -574,20 +583,27 @@ def main() -> None:
     summaries = {name: runs.summary(name) for name in runs.data}
     mb = corpus_info["bytes"] / 1e6
     findings = {}
-    cl_found = connlint_findings(out_dir / "connlint cold (--no-cache).json")
+    baseline = out_dir / "connlint cold (--no-cache).json"
+    cl_found = connlint_findings(baseline if baseline.exists() else out_dir / "warmup.json")
     findings["connlint"] = dict(Counter(f["code"] for f in cl_found))
     findings["connlint_by_severity"] = {f"{c} {s}": n for (c, s), n in
                                         sorted(Counter((f["code"], f["severity"]) for f in cl_found).items())}
     if (out_dir / "connlint cold, prefilter off.json").exists():
         nopre = connlint_findings(out_dir / "connlint cold, prefilter off.json")
-        findings["prefilter_off_identical"] = sorted(map(json.dumps, nopre)) == sorted(map(json.dumps, cl_found))
-    warm = connlint_findings(out_dir / "connlint warm (cache populated).json")
-    findings["warm_identical"] = sorted(map(json.dumps, warm)) == sorted(map(json.dumps, cl_found))
+        # CL000 differs by design: a syntax error in a file no rule's tokens match is not reported
+        lint = lambda fs: sorted(json.dumps(f) for f in fs if f["code"] != "CL000")  # noqa: E731
+        findings["prefilter_off_identical"] = lint(nopre) == lint(cl_found)
+        findings["prefilter_off_extra_cl000"] = sum(f["code"] == "CL000" for f in nopre) - sum(
+            f["code"] == "CL000" for f in cl_found)
+    if (out_dir / "connlint warm (cache populated).json").exists():
+        warm = connlint_findings(out_dir / "connlint warm (cache populated).json")
+        findings["warm_identical"] = sorted(map(json.dumps, warm)) == sorted(map(json.dumps, cl_found))
     if (out_dir / "all-rules.json").exists():
         all_rules = connlint_findings(out_dir / "all-rules.json")
         findings["connlint_all_rules"] = dict(sorted(Counter(f["code"] for f in all_rules).items()))
     if sg_cmd:
-        sg_found, sg_meta = semgrep_findings(out_dir / "semgrep.json")
+        sg_out = out_dir / "semgrep.json"
+        sg_found, sg_meta = semgrep_findings(sg_out if sg_out.exists() else out_dir / "semgrep-warmup.json")
         findings["semgrep"] = dict(Counter(f["code"] for f in sg_found))
         findings["semgrep_meta"] = sg_meta
         diff = compare(cl_found, sg_found)
@@ -599,13 +615,13 @@ def main() -> None:
                "summaries": summaries, "runs": runs.data, "findings": findings,
                "commands": {"semgrep": sg_cmd, "connlint": cl_base}}
     (args.results or work / "results.json").write_text(json.dumps(results, indent=1, default=str))
-    table = render(summaries, corpus_info, scales, findings)
+    table = render(summaries, corpus_info, scales, findings, runs.data)
     (work / "results.md").write_text(table)
     print(table)
-    log(f"results in {work}/results.json, results.md, findings-diff.txt")
+    log(f"results in {args.results or work / 'results.json'}, {work}/results.md, {work}/findings-diff.txt")
 
 
-def render(summaries: dict, corpus: dict, scales: list[int], findings: dict) -> str:
+def render(summaries: dict, corpus: dict, scales: list[int], findings: dict, runs: dict | None = None) -> str:
     files, mb = corpus["files"], corpus["bytes"] / 1e6
     sg = summaries.get("semgrep -j 2")
     rows = [f"Quiet runs: other processes used < {QUIET_RUN} cores meanwhile (medians over them; the all-runs "
@@ -631,6 +647,21 @@ def render(summaries: dict, corpus: dict, scales: list[int], findings: dict) -> 
             f"({s['wall_min']:.2f}-{s['wall_max']:.2f}, n={s['n']}) | {s['cpu_median']:.1f} s | {speed} | "
             f"{s['max_rss_mb']:.0f} MB | {s['tree_pss_mb'] or 0:.0f} MB | {ratio} | {cpu_ratio} | "
             f"{s['others_cores_median']:.2f} ({s['others_cores_max']:.2f}) |")
+    if sg and runs:
+        rows.append("")
+        rows.append("Paired ratios (each connlint run against the semgrep run of the same round, just before it; "
+                    "robust against slow drift of the machine's speed):")
+        rows.append("")
+        rows.append("| Run | semgrep / this: wall, median (min-max) | CPU, median (min-max) | rounds |")
+        rows.append("|---|---:|---:|---:|")
+        base = runs["semgrep -j 2"]
+        for name, mine in runs.items():
+            if name == "semgrep -j 2" or len(mine) != len(base):
+                continue
+            walls = [b["wall"] / m["wall"] for b, m in zip(base, mine)]
+            cpus = [b["cpu"] / m["cpu"] for b, m in zip(base, mine)]
+            rows.append(f"| {name} | {statistics.median(walls):.1f}x ({min(walls):.1f}-{max(walls):.1f}) | "
+                        f"{statistics.median(cpus):.1f}x ({min(cpus):.1f}-{max(cpus):.1f}) | {len(walls)} |")
     rows.append("")
     for name in ("connlint --version", "connlint --help", "python -c pass (same interpreter)"):
         if name in summaries:
@@ -640,7 +671,8 @@ def render(summaries: dict, corpus: dict, scales: list[int], findings: dict) -> 
     rows.append("")
     rows.append(f"Findings per rule: connlint {findings.get('connlint')}; semgrep {findings.get('semgrep')}")
     rows.append(f"semgrep-only: {findings.get('semgrep_only')}; connlint-only: {findings.get('connlint_only')}")
-    rows.append(f"prefilter off gives identical findings: {findings.get('prefilter_off_identical')}; warm cache "
+    rows.append(f"prefilter off gives identical findings (CL000 aside): {findings.get('prefilter_off_identical')} "
+                f"(CL000 only with it off: {findings.get('prefilter_off_extra_cl000')}); warm cache "
                 f"identical: {findings.get('warm_identical')}; semgrep: {findings.get('semgrep_meta')}")
     return "\n".join(rows) + "\n"
 
@@ -654,7 +686,7 @@ def report(paths: list[Path], out: Path | None) -> None:
         for name, runs in last["runs"].items():
             merged[name].extend(runs)
     summaries = {name: summarize(runs) for name, runs in merged.items()}
-    table = render(summaries, last["corpus"], [], last["findings"])
+    table = render(summaries, last["corpus"], [], last["findings"], merged)
     if out:
         out.write_text(table)
     print(table)
