@@ -15,6 +15,11 @@ RESPONSE_NAME = re.compile(r"^_*(resp|response|res|rsp|rw|reply|http_response|ht
 CLIENT_NAME = re.compile(r"(session|client|http|conn|pool|sess)s?$|^(s|sess)$", re.I)
 REQUEST_NAME = re.compile(r"(^|_)(req|request|r|prepared|preq)\d*$", re.I)
 
+# Prefilter tokens for a `Connection: close` header (see Rule.needs): the name as a string literal, a keyword
+# (`dict(Connection="close")`) or a header constant; "close" as a string literal or a comma-separated token in one.
+PY_CONNECTION_CLOSE_NEEDS = r"""re:['"]\s*connection\s*['"]|[(,]\s*connection\s*=|hdrs&re:(['"]|,)\s*close\s*[,'"]"""
+GO_CONNECTION_CLOSE_NEEDS = r"re:[\"`]\s*connection\s*[\"`]|headerconnection&re:([\"`]|,)\s*close\s*[,\"`]"
+
 PY_CLIENT_FACTORIES = {
     "requests.Session", "requests.session", "requests.sessions.Session", "httpx.Client", "httpx.AsyncClient",
     "aiohttp.ClientSession", "aiohttp.client.ClientSession", "urllib3.PoolManager", "urllib3.HTTPConnectionPool",

@@ -80,7 +80,15 @@ from connlint.frontends.python import PythonFile, dict_items, dotted
 from connlint.registry import Rule
 
 from ._go import FIBER, named, node_key
-from ._http import has_close_token, is_connection, py_connection_close_entry, py_is_response_factory, py_side
+from ._http import (
+    GO_CONNECTION_CLOSE_NEEDS,
+    PY_CONNECTION_CLOSE_NEEDS,
+    has_close_token,
+    is_connection,
+    py_connection_close_entry,
+    py_is_response_factory,
+    py_side,
+)
 from ._paths import (
     ERROR_PATH,
     GLOBAL,
@@ -561,7 +569,7 @@ def _go_fix(f: GoFile, node, header_vars) -> Fix | None:
     return Fix(FIX_TITLE, (edit,), safe=True) if edit is not None else None
 
 
-@RULE.go(r"re:[\"`]connection[\"`]|headerconnection&close")
+@RULE.go(GO_CONNECTION_CLOSE_NEEDS)
 def check_go(f: GoFile) -> Iterator[Hit]:
     seen: set[tuple] = set()
     header_vars = _go_header_vars(f)
@@ -644,6 +652,14 @@ def _py_close_entry(f: PythonFile, mapping: cst.BaseExpression | None) -> cst.CS
     call = f.resolve(mapping)
     for arg in call.args if isinstance(call, cst.Call) else ():
         if arg.keyword is not None and is_connection(arg.keyword.value) and has_close_token(f.string_value(arg.value)):
+            return arg
+    return None
+
+
+def _py_keyword_entry(f: PythonFile, call: cst.Call) -> cst.Arg | None:
+    """The `Connection="close"` keyword of `resp.headers.update(Connection="close")`."""
+    for arg in call.args:
+        if arg.keyword is not None and is_connection(arg.keyword.value) and _py_close_value(f, arg.value) is not None:
             return arg
     return None
 
@@ -872,7 +888,7 @@ def _py_findings(f: PythonFile) -> Iterator[tuple[cst.CSTNode, cst.CSTNode, str 
                 yield call, _py_close_value(f, value), None
                 continue
             if method in MAPPING_SETTERS and _headers_owner(f, func.value, server_file):
-                entry = _py_entry(f, f.arg(call, None, 0))
+                entry = _py_entry(f, f.arg(call, None, 0)) or _py_keyword_entry(f, call)
                 if entry is not None:
                     yield entry, entry, None
                     continue
@@ -1112,7 +1128,7 @@ def _py_fix(f: PythonFile, node: cst.CSTNode, runtime: str) -> Fix | None:
     return Fix(FIX_TITLE, (edit,), safe=True) if edit is not None else None
 
 
-@RULE.python(r"re:['\"]connection['\"]|hdrs\.connection&close")
+@RULE.python(PY_CONNECTION_CLOSE_NEEDS)
 def check_python(f: PythonFile) -> Iterator[Hit]:
     seen: set[int] = set()
     for node, where, runtime in _py_findings(f):

@@ -688,7 +688,7 @@ def _py_attribute_settings(f: PythonFile) -> Iterator[Hit]:
                     yield f.report(assign, message=MSG_SANIC, fix=fix)
 
 
-@RULE.python("protocol_version", "keepalive", "keep_alive")
+@RULE.python("protocol_version", r"""re:keep_?alive\w*['"]?\s*[=:]""", "tornado&httpserver")
 def check_python(f: PythonFile) -> Iterator[Hit]:
     yield from _py_protocol_version(f)
     yield from _py_calls(f)

@@ -65,7 +65,16 @@ from connlint.frontends.python import PythonFile
 from connlint.registry import Rule
 
 from ._go import COMPOSITE_LITERALS, FASTHTTP, METHOD_CALLS, NET_HTTP, GoNames, assignments, named, strip
-from ._http import go_close_value, has_close_token, is_connection, py_connection_close_entry, py_side, py_test_client
+from ._http import (
+    GO_CONNECTION_CLOSE_NEEDS,
+    PY_CONNECTION_CLOSE_NEEDS,
+    go_close_value,
+    has_close_token,
+    is_connection,
+    py_connection_close_entry,
+    py_side,
+    py_test_client,
+)
 from ._py import keyword_arg
 
 RULE = Rule(
@@ -284,7 +293,10 @@ def _go_resty_link(f: GoFile, call, title: str) -> Fix | None:
     return Fix(title, (Edit(start, end, ""),))
 
 
-@RULE.go("disablekeepalives", "connection&close", "close&request&true", "close&clone&true")
+@RULE.go(
+    "disablekeepalives", GO_CONNECTION_CLOSE_NEEDS, "setconnectionclose", "setcloseconnection", "close&request&true",
+    "close&clone&true",
+)
 def check_go(f: GoFile) -> Iterator[Hit]:
     g = _Go(f)
     uses_resty = any(import_base(p).startswith(RESTY) for p in f.imports.values())
@@ -524,7 +536,7 @@ def _py_header_entry_fix(f: PythonFile, entry: cst.CSTNode) -> Fix | None:
     return _fix(_py_remove_argument(f, holder), TITLE_HEADER)
 
 
-@RULE.python("connection&close", "force_close", "keepalive_")
+@RULE.python(PY_CONNECTION_CLOSE_NEEDS, "force_close", "keepalive_")
 def check_python(f: PythonFile) -> Iterator[Hit]:
     seen: set[int] = set()
     for node, fix in _python_nodes(f):

@@ -878,7 +878,11 @@ def _py_opener(f: PythonFile, call: cst.Call) -> bool:
     return isinstance(owner, cst.Call) and f.callee(owner) in PY_OPENERS
 
 
-@RULE.python("requests", "httpx", "aiohttp", "urlopen", "urllib3", "build_opener")
+@RULE.python(  # the client libraries imported (the light import pass resolves nothing else), or urllib's calls
+    r"re:\bfrom\s+(requests|httpx|aiohttp|urllib3)\b|\bimport\s[^\n]*\b(requests|httpx|aiohttp|urllib3)\b",
+    "urlopen",
+    "build_opener",
+)
 def check_python(f: PythonFile) -> Iterator[Hit]:
     handlers = flows = None
     for call in f.nodes(cst.Call):

@@ -249,8 +249,8 @@ def test_unexplained_suppression_with_require_reason(in_tmp):
 
 def test_cl000_python_syntax_error_and_binary_run_goes_on(in_tmp):
     write(in_tmp, "broken.py", 'import flask\ndef v(:\n    resp.headers["Connection"] = "close"\n')
-    write(in_tmp, "binary.py", b"\x00\x01Connection close\x00")
-    write(in_tmp, "latin.go", b'package main\n// \xe9 Connection close\n')
+    write(in_tmp, "binary.py", b'\x00\x01"Connection": "close"\x00')
+    write(in_tmp, "latin.go", b'package main\n// \xe9 "Connection" "close"\n')
     write(in_tmp, "main.go", CLOSE_GO)
     proc = connlint(cwd=in_tmp)
     assert proc.returncode == 1

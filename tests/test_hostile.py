@@ -59,8 +59,8 @@ def test_encodings_line_endings_and_columns(tmp_path, name, data, expected):
 @pytest.mark.parametrize(
     "name,data,message",
     [
-        ("nul.py", b"import flask\x00 Connection close", "binary file (contains NUL bytes), not linted"),
-        ("nul.go", b"package main\x00 Connection close", "binary file (contains NUL bytes), not linted"),
+        ("nul.py", b'import flask\x00 "Connection": "close"', "binary file (contains NUL bytes), not linted"),
+        ("nul.go", b'package main\x00 "Connection": "close"', "binary file (contains NUL bytes), not linted"),
         ("utf16.py", PY.encode("utf-16"), "UTF-16/UTF-32 encoded (byte order mark): source must be UTF-8 "
          "(or a PEP 263 encoding), not linted"),
         ("latin1.py", ("# caf\xe9\n" + PY).encode("latin-1"),
@@ -100,7 +100,7 @@ def test_go_syntax_errors_keep_intact_findings(tmp_path, tail):
 
 
 def test_deep_nesting(tmp_path):
-    parens = "import flask  # Connection: close\nx = " + "(" * 5000 + "1" + ")" * 5000 + "\n"
+    parens = "import flask  # 'Connection': 'close'\nx = " + "(" * 5000 + "1" + ")" * 5000 + "\n"
     assert lint(tmp_path, "parens.py", parens.encode()) == [("CL000", 2, 205, "syntax error: too many nested parentheses")]
     nested = "1"
     for _ in range(190):
