@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import re
 import sys
+import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -39,6 +40,7 @@ class Plan:
     max_bytes: int = 20_000_000
     enabled: frozenset[str] = frozenset()
     require_reason: bool = False
+    fingerprint: str = ""  # everything above that decides a file's result, for the cache's stat fast path
 
 
 @dataclass
@@ -68,8 +70,14 @@ def make_plan(config: Config, *, prefilter: bool = True) -> Plan:
         exempt = frozenset(rules) - {SYNTAX_ERROR.code} if config.ignore_tests else frozenset()
     else:
         exempt = frozenset(c for c in rules if any(c.startswith(p) for p in config.ignore_tests))
-    return Plan(by_language, ignores, str(config.root), prefilter, frozenset(rules), exempt,
-                int(config.max_file_size_mb * 1_000_000), frozenset(enabled), config.require_reason)
+    max_bytes = int(config.max_file_size_mb * 1_000_000)
+    material = (
+        sorted((language, [r.code for r in chosen]) for language, chosen in by_language.items()),
+        config.per_file_ignores, str(config.root), os.getcwd(), prefilter, sorted(rules), sorted(exempt),
+        max_bytes, sorted(enabled), config.require_reason,
+    )
+    return Plan(by_language, ignores, str(config.root), prefilter, frozenset(rules), exempt, max_bytes,
+                frozenset(enabled), config.require_reason, cache.plan_fingerprint(repr(material)))
 
 
 TEST_FILE = re.compile(r"(^|/)(tests?|testing)/|(^|/)(test_[^/]*|[^/]*_test|conftest)\.pyi?$|_test\.go$")
@@ -88,6 +96,7 @@ def usable_cores() -> int:
 
 
 POOL_THRESHOLD = 8  # fewer files to parse than this: lint in-process, no pool start-up cost
+STAMP_SETTLE_NS = 2_000_000_000  # a file modified this recently may change again within its mtime's granularity
 
 
 def run(
@@ -118,42 +127,23 @@ def run(
     store = Cache(cache_dir).open() if cache_dir is not None else None
     if store is not None and store.warning:
         report.notices.append(Notice(str(cache_dir), store.warning))
-    to_parse: list[SourceFile] = []
-    total = len(files)
-    for index, source in enumerate(files):
-        report.files_checked += 1
-        if progress is not None and index % 64 == 0:
-            progress(index - len(to_parse), total)  # files finished; parsing comes later
-        try:
-            data = _read(source.path)
-        except OSError as exc:
-            report.findings.append(_syntax_finding(source.display, 1, 1, f"cannot read: {exc.strerror or exc}"))
-            continue
-        rules = select_rules(source.display, source.language, data, plan)
-        if not rules and not unlintable(data, plan):
-            continue
-        if store is not None:
-            cached = store.get(source.display, _cache_key(source.display, source.language, data, rules, plan))
-            if cached is not None:
-                report.findings.extend(cached[0])
-                report.notices.extend(cached[1])
-                continue
-        to_parse.append(source)
-
-    workers = min(jobs or usable_cores(), len(to_parse))
-    if workers <= 1 or len(to_parse) < POOL_THRESHOLD:
-        results = ((source, lint_file(source, plan)) for source in to_parse)
-    else:
-        results = _in_pool(to_parse, config, prefilter, workers)
-    first_parsed = total - len(to_parse)
-    for done, (source, result) in enumerate(results, start=1):
+    stamps = store.stamps(plan.fingerprint) if store is not None else {}
+    settled = time.time_ns() - STAMP_SETTLE_NS
+    dispatcher = _Dispatcher(plan, config, prefilter, jobs or usable_cores())
+    try:
+        finished = _read_and_dispatch(files, plan, store, stamps, settled, dispatcher, report, progress)
+    except BaseException:
+        dispatcher.close()
+        raise
+    for done, (source, result) in enumerate(dispatcher.results(), start=1):
         if progress is not None:
-            progress(first_parsed + done, total)
+            progress(finished + done, len(files))
         report.findings.extend(result.findings)
         report.notices.extend(result.notices)
         report.errors.extend(result.errors)
         if store is not None and result.cache_key and not result.errors:
             store.put(result.cache_key, result.findings, result.notices)
+            store.stamp(source, result.cache_key, settled)
     if store is not None:
         store.close()
         if store.warning:
@@ -162,6 +152,49 @@ def run(
         _fix(report, {s.display: s for s in files}, plan, fix, unsafe_fixes)
     report.sort()
     return report
+
+
+def _read_and_dispatch(files: list[SourceFile], plan: Plan, store: Cache | None, stamps: dict, settled: int,
+                       dispatcher: "_Dispatcher", report: Report, progress) -> int:
+    """Serve unchanged files from the cache, skip those no rule can match, hand the rest to the dispatcher;
+    returns how many files are finished."""
+    total = len(files)
+    finished = 0
+    for index, source in enumerate(files):
+        report.files_checked += 1
+        if progress is not None and index % 64 == 0:
+            progress(finished, total)
+        known = stamps.get(source.display)
+        if known is not None and known[0] == source.stamp:  # unchanged since a run that linted it
+            cached = store.get(source.display, known[1]) if known[1] else ([], [])
+            if cached is not None:
+                report.findings.extend(cached[0])
+                report.notices.extend(cached[1])
+                finished += 1
+                continue
+        try:
+            data = _read(source.path)
+        except OSError as exc:
+            report.findings.append(_syntax_finding(source.display, 1, 1, f"cannot read: {exc.strerror or exc}"))
+            finished += 1
+            continue
+        rules = select_rules(source.display, source.language, data, plan)
+        if not rules and not unlintable(data, plan):
+            if store is not None:
+                store.stamp(source, "", settled)
+            finished += 1
+            continue
+        if store is not None:
+            cache_key = _cache_key(source.display, source.language, data, rules, plan)
+            cached = store.get(source.display, cache_key)
+            if cached is not None:
+                report.findings.extend(cached[0])
+                report.notices.extend(cached[1])
+                store.stamp(source, cache_key, settled)
+                finished += 1
+                continue
+        dispatcher.add(source)
+    return finished
 
 
 def run_stdin(filename: str, data: bytes, config: Config, *, fix: str | None = None,
@@ -258,10 +291,55 @@ def _lint_in_worker(source: SourceFile) -> FileResult:
     return lint_file(source, _worker_plan)
 
 
+class _Dispatcher:
+    """Files to parse go to a worker pool as soon as there are enough of them to pay for it (the pool starts
+    while the rest are still being read and prefiltered); a short list is linted in-process."""
+
+    def __init__(self, plan: Plan, config: Config, prefilter: bool, workers: int) -> None:
+        self.plan, self.config, self.prefilter, self.workers = plan, config, prefilter, workers
+        self.sources: list[SourceFile] = []
+        self.futures: list = []
+        self.pool: ProcessPoolExecutor | None = None
+
+    def add(self, source: SourceFile) -> None:
+        self.sources.append(source)
+        if self.pool is None and self.workers > 1 and len(self.sources) >= POOL_THRESHOLD:
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=_mp_context(), initializer=_init_worker,
+                                            initargs=(self.config, self.prefilter))
+            self.futures = [self.pool.submit(_lint_in_worker, s) for s in self.sources]
+        elif self.pool is not None:
+            self.futures.append(self.pool.submit(_lint_in_worker, source))
+
+    def results(self):
+        """(source, result) in the order the files were added."""
+        if self.pool is None:
+            for source in self.sources:
+                yield source, lint_file(source, self.plan)
+            return
+        try:
+            for index, (source, future) in enumerate(zip(self.sources, self.futures)):
+                try:
+                    result = future.result()
+                except BrokenProcessPool:  # name the file that kills a worker: the rest one at a time
+                    yield from _in_pool(self.sources[index:], self.config, self.prefilter, 1)
+                    return
+                yield source, result
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _mp_context():
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
 def _in_pool(files: list[SourceFile], config: Config, prefilter: bool, workers: int):
     """Lint in worker processes, results in input order; a crashed worker is named, never hidden."""
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    context = _mp_context()
     remaining = list(files)
     crashed_alone = False
     while remaining:

@@ -43,6 +43,15 @@ def key(display: str, language: str, data: bytes, rule_codes: tuple[str, ...], s
     return digest.hexdigest()
 
 
+def plan_fingerprint(material: str) -> str:
+    """What decides every file's result apart from its content: connlint itself and the run's plan."""
+    digest = hashlib.blake2b(digest_size=20)
+    for part in (__version__, str(SCHEMA), code_fingerprint(), material):
+        digest.update(part.encode("utf-8", "surrogateescape"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
 def encode(findings: list[Finding], notices: list[Notice]) -> str:
     items = []
     for f in findings:
@@ -72,6 +81,8 @@ class Cache:
         self.path = folder / "cache.sqlite3"
         self.db: sqlite3.Connection | None = None
         self.pending: list[tuple[str, str]] = []
+        self.pending_stamps: list[tuple[str, str, str, str]] = []
+        self.plan = ""
         self.warning: str | None = None
 
     def open(self) -> "Cache":
@@ -92,6 +103,10 @@ class Cache:
             try:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, blob TEXT NOT NULL)")
+                # the stat fast path: a file whose stamp (size, times, inode) is unchanged has the result under
+                # `key` ("": nothing to report), without being read again
+                db.execute("CREATE TABLE IF NOT EXISTS stamps (path TEXT NOT NULL, plan TEXT NOT NULL, "
+                           "stamp TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (path, plan))")
                 db.execute("SELECT key FROM results LIMIT 1").fetchall()
                 return db
             except sqlite3.DatabaseError:
@@ -117,6 +132,22 @@ class Cache:
         except (sqlite3.Error, ValueError, KeyError, TypeError):
             return None
 
+    def stamps(self, plan: str) -> dict[str, tuple[str, str]]:
+        """display path -> (stamp, result key) recorded by earlier runs with this plan."""
+        self.plan = plan
+        if self.db is None:
+            return {}
+        try:
+            rows = self.db.execute("SELECT path, stamp, key FROM stamps WHERE plan = ?", (plan,)).fetchall()
+        except sqlite3.Error:
+            return {}
+        return {path: (stamp, key) for path, stamp, key in rows}
+
+    def stamp(self, source, cache_key: str, settled_ns: int) -> None:
+        """Remember `source`'s stamp for its result; not for a file modified too recently to trust its mtime."""
+        if self.db is not None and source.stamp and source.mtime_ns < settled_ns:
+            self.pending_stamps.append((source.display, self.plan, source.stamp, cache_key))
+
     def put(self, cache_key: str, findings: list[Finding], notices: list[Notice]) -> None:
         if self.db is not None:
             self.pending.append((cache_key, encode(findings, notices)))
@@ -125,10 +156,12 @@ class Cache:
         if self.db is None:
             return
         try:
-            if self.pending:
+            if self.pending or self.pending_stamps:
                 with self.db:
                     self.db.execute("BEGIN")
                     self.db.executemany("INSERT OR REPLACE INTO results (key, blob) VALUES (?, ?)", self.pending)
+                    self.db.executemany("INSERT OR REPLACE INTO stamps (path, plan, stamp, key) VALUES (?, ?, ?, ?)",
+                                        self.pending_stamps)
         except sqlite3.Error as exc:
             self.warning = f"cache not updated: {exc}"
         finally:

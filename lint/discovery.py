@@ -19,6 +19,12 @@ class SourceFile:
     path: str  # as opened
     display: str  # relative to the current folder where possible, forward slashes
     language: str
+    stamp: str = ""  # size, times and identity from stat(): unchanged stamp, unchanged file (the cache's fast path)
+    mtime_ns: int = 0
+
+
+def stamp_of(st: os.stat_result) -> str:
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}:{st.st_dev}:{st.st_mode}"
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,28 @@ class _Ignores:
                 verdict = result.include
         return verdict
 
+    def in_folder(self, folder: str) -> "_FolderIgnores":
+        """The specs with `folder`'s path relative to each base worked out once, for its entries."""
+        prefixes = []
+        for base, spec in self.specs:
+            rel = os.path.relpath(folder, base).replace(os.sep, "/")
+            if not rel.startswith(".."):
+                prefixes.append(("" if rel == "." else rel + "/", spec))
+        return _FolderIgnores(prefixes)
+
+
+class _FolderIgnores:
+    def __init__(self, prefixes: list[tuple[str, pathspec.GitIgnoreSpec]]) -> None:
+        self.prefixes = prefixes
+
+    def ignored(self, name: str, is_dir: bool) -> bool:
+        verdict = False
+        for prefix, spec in self.prefixes:
+            result = spec.check_file(prefix + name + ("/" if is_dir else ""))
+            if result.include is not None:
+                verdict = result.include
+        return verdict
+
 
 def _initial_ignores(folder: str, config: Config) -> _Ignores:
     """Specs from the git root down to `folder` (exclusive), so `connlint src/` honours the root .gitignore."""
@@ -108,32 +136,21 @@ def discover(paths: list[str], config: Config, cwd: str | None = None) -> tuple[
     cwd = os.path.abspath(cwd or os.getcwd())
     root = str(config.root)
 
-    def matcher(patterns):
-        spec = pathspec.GitIgnoreSpec.from_lines(patterns)
-
-        def excluded(path: str, is_dir: bool) -> bool:
-            rel = os.path.relpath(path, root).replace(os.sep, "/")
-            if rel.startswith(".."):
-                rel = os.path.basename(path)
-            return spec.match_file(rel + "/" if is_dir else rel)
-
-        return excluded
-
-    excluded = matcher(config.all_excludes)
+    excluded = _Excludes(config.all_excludes, root)
     # A folder named explicitly is linted even when excluded; the usual skips still apply inside it.
-    usual_skips = matcher(DEFAULT_EXCLUDE)
+    usual_skips = _Excludes(DEFAULT_EXCLUDE, root)
 
     files: dict[str, SourceFile] = {}
     seen_real: set[str] = set()
     problems: dict[str, Problem] = {}
 
-    def add_file(path: str, language: str) -> None:
-        real = os.path.realpath(path)
+    def add_file(path: str, language: str, st: os.stat_result, real: str = "", shown: str = "") -> None:
+        real = real or os.path.realpath(path)
         if real in seen_real:
             return
         seen_real.add(real)
-        shown = display_path(path, cwd)
-        files[shown] = SourceFile(path, shown, language)
+        shown = shown or display_path(path, cwd)
+        files[shown] = SourceFile(path, shown, language, stamp_of(st), st.st_mtime_ns)
 
     for given in paths:
         absolute = os.path.abspath(given)
@@ -152,9 +169,9 @@ def discover(paths: list[str], config: Config, cwd: str | None = None) -> tuple[
                     display_path(absolute, cwd), "not a Python (.py, .pyi) or Go (.go) file, skipped", False
                 )
             else:
-                add_file(absolute, language)
+                add_file(absolute, language, st)
             continue
-        walk_excluded = usual_skips if excluded(absolute, True) else excluded
+        walk_excluded = usual_skips if excluded.path(absolute, True) else excluded
         _walk(absolute, config, walk_excluded, add_file, problems, cwd)
     return (
         [files[k] for k in sorted(files)],
@@ -162,12 +179,37 @@ def discover(paths: list[str], config: Config, cwd: str | None = None) -> tuple[
     )
 
 
-def _walk(top: str, config: Config, excluded, add_file, problems: dict, cwd: str) -> None:
+class _Excludes:
+    """Exclude patterns matched against paths relative to the project root (the name alone outside it)."""
+
+    def __init__(self, patterns, root: str) -> None:
+        self.spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+        self.root = root
+
+    def path(self, path: str, is_dir: bool) -> bool:
+        rel = os.path.relpath(path, self.root).replace(os.sep, "/")
+        if rel.startswith(".."):
+            rel = os.path.basename(path)
+        return self.spec.match_file(rel + "/" if is_dir else rel)
+
+    def in_folder(self, folder: str):
+        rel = os.path.relpath(folder, self.root).replace(os.sep, "/")
+        prefix = None if rel.startswith("..") else ("" if rel == "." else rel + "/")
+        match = self.spec.match_file
+
+        def excluded(name: str, is_dir: bool) -> bool:
+            rel_name = name if prefix is None else prefix + name
+            return match(rel_name + "/" if is_dir else rel_name)
+
+        return excluded
+
+
+def _walk(top: str, config: Config, excluded: _Excludes, add_file, problems: dict, cwd: str) -> None:
     top_real = os.path.realpath(top)
     visited = {top_real}
-    stack = [(top, _initial_ignores(top, config))]
+    stack = [(top, top_real, _initial_ignores(top, config))]
     while stack:
-        folder, ignores = stack.pop()
+        folder, folder_real, ignores = stack.pop()
         if config.respect_gitignore:
             ignores = ignores.child(folder)
         try:
@@ -177,8 +219,14 @@ def _walk(top: str, config: Config, excluded, add_file, problems: dict, cwd: str
             shown = display_path(folder, cwd)
             problems[shown] = Problem(shown, f"cannot list folder: {exc.strerror or exc}", False)
             continue
+        # worked out once per folder, not per entry
+        shown_folder = display_path(folder, cwd)
+        shown_prefix = "" if shown_folder == "." else shown_folder.rstrip("/") + "/"
+        excluded_here = excluded.in_folder(folder)
+        ignored_here = ignores.in_folder(folder)
         subfolders = []
         for entry in entries:
+            name = entry.name
             path = entry.path
             try:
                 is_link = entry.is_symlink()
@@ -186,20 +234,21 @@ def _walk(top: str, config: Config, excluded, add_file, problems: dict, cwd: str
             except OSError:
                 continue
             if is_dir:
-                if excluded(path, True) or ignores.ignored(path, True) or _is_venv(path):
+                if excluded_here(name, True) or ignored_here.ignored(name, True) or _is_venv(path):
                     continue
-                real = os.path.realpath(path)
+                real = os.path.realpath(path) if is_link else os.path.join(folder_real, name)
                 if is_link and not _inside(real, top_real):
                     continue
                 if real in visited:
                     continue
                 visited.add(real)
-                subfolders.append(path)
+                subfolders.append((path, real))
                 continue
-            language = language_of(entry.name)
-            if language is None or excluded(path, False) or ignores.ignored(path, False):
+            language = language_of(name)
+            if language is None or excluded_here(name, False) or ignored_here.ignored(name, False):
                 continue
-            shown = display_path(path, cwd)
+            shown = shown_prefix + name
+            real = os.path.join(folder_real, name)
             if is_link:
                 real = os.path.realpath(path)
                 if not os.path.exists(real):
@@ -208,16 +257,16 @@ def _walk(top: str, config: Config, excluded, add_file, problems: dict, cwd: str
                 if not _inside(real, top_real):
                     continue
             try:
-                mode = entry.stat(follow_symlinks=True).st_mode
+                st = entry.stat(follow_symlinks=True)
             except OSError as exc:
                 problems[shown] = Problem(shown, f"cannot read: {exc.strerror or exc}", True)
                 continue
-            if not stat.S_ISREG(mode):
+            if not stat.S_ISREG(st.st_mode):
                 problems[shown] = Problem(shown, "not a regular file, skipped", False)
                 continue
-            add_file(path, language)
-        for sub in reversed(subfolders):
-            stack.append((sub, ignores))
+            add_file(path, language, st, real, shown)
+        for sub, sub_real in reversed(subfolders):
+            stack.append((sub, sub_real, ignores))
 
 
 def _inside(path: str, folder: str) -> bool:

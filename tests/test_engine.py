@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -45,6 +46,60 @@ def test_cache_misses_on_change_and_on_other_rules(tmp_path):
     path.write_text(CLOSE_GO)
     report = api.run([str(tmp_path / "src")], Config(root=tmp_path, ignore=("CL101",)), cache_dir=cache_dir)
     assert report.findings == []
+
+
+def _age(*paths: Path, seconds: int = 3600) -> None:
+    """Set mtimes in the past: the cache trusts the stamp of a file not modified in the last seconds."""
+    for path in paths:
+        past = path.stat().st_mtime - seconds
+        os.utime(path, (past, past))
+
+
+def test_warm_run_reads_no_unchanged_file(tmp_path, monkeypatch):
+    _age(write(tmp_path, "src/main.go", CLOSE_GO), write(tmp_path, "src/quiet.py", "x = 1\n"),
+         write(tmp_path, "src/app.py", CLOSE_PY))
+    cache_dir = tmp_path / "cache"
+    cold = _run(tmp_path / "src", cache_dir=cache_dir)
+
+    def forbidden(path):
+        raise AssertionError(f"read {path} although unchanged")
+
+    monkeypatch.setattr(api, "_read", forbidden)
+    warm = _run(tmp_path / "src", cache_dir=cache_dir)
+    assert warm.findings == cold.findings and [f.code for f in warm.findings] == ["CL101", "CL101"]
+    assert warm.files_checked == 3
+
+
+def test_same_size_and_mtime_but_rewritten_is_read_again(tmp_path):
+    path = write(tmp_path, "src/main.go", CLOSE_GO)
+    _age(path)
+    before = path.stat()
+    cache_dir = tmp_path / "cache"
+    assert [f.code for f in _run(tmp_path / "src", cache_dir=cache_dir).findings] == ["CL101"]
+    path.write_text(CLOSE_GO.replace('"close"', '"clone"'))  # same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # and the old mtime: the ctime still moves
+    assert path.stat().st_size == before.st_size
+    assert _run(tmp_path / "src", cache_dir=cache_dir).findings == []
+
+
+def test_recently_modified_file_is_read_again(tmp_path, monkeypatch):
+    write(tmp_path, "src/main.go", CLOSE_GO)  # mtime now: within the settle window, its stamp is not kept
+    cache_dir = tmp_path / "cache"
+    _run(tmp_path / "src", cache_dir=cache_dir)
+    reads = []
+    real = api._read
+    monkeypatch.setattr(api, "_read", lambda p: reads.append(p) or real(p))
+    assert [f.code for f in _run(tmp_path / "src", cache_dir=cache_dir).findings] == ["CL101"]
+    assert len(reads) == 1
+
+
+def test_stamps_belong_to_the_run_plan(tmp_path):
+    _age(write(tmp_path, "src/main.go", CLOSE_GO))
+    cache_dir = tmp_path / "cache"
+    assert [f.code for f in _run(tmp_path / "src", cache_dir=cache_dir).findings] == ["CL101"]
+    quiet = api.run([str(tmp_path / "src")], Config(root=tmp_path, ignore=("CL101",)), cache_dir=cache_dir)
+    assert quiet.findings == []
+    assert [f.code for f in _run(tmp_path / "src", cache_dir=cache_dir).findings] == ["CL101"]
 
 
 def test_corrupt_cache_is_set_aside(tmp_path):
