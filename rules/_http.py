@@ -17,8 +17,18 @@ REQUEST_NAME = re.compile(r"(^|_)(req|request|r|prepared|preq)\d*$", re.I)
 
 # Prefilter tokens for a `Connection: close` header (see Rule.needs): the name as a string literal, a keyword
 # (`dict(Connection="close")`) or a header constant; "close" as a string literal or a comma-separated token in one.
-PY_CONNECTION_CLOSE_NEEDS = r"""re:['"]\s*connection\s*['"]|[(,]\s*connection\s*=|hdrs&re:(['"]|,)\s*close\s*[,'"]"""
-GO_CONNECTION_CLOSE_NEEDS = r"re:[\"`]\s*connection\s*[\"`]|headerconnection&re:([\"`]|,)\s*close\s*[,\"`]"
+# Plain parts come first in each token: the regular expressions only run on files that hold those.
+_PY_CLOSE = r"""close&re:(['"]|,)\s*close\s*[,'"]"""
+PY_CONNECTION_CLOSE_NEEDS = (
+    r"""connection&re:['"]\s*connection\s*['"]&""" + _PY_CLOSE,
+    r"connection&re:[(,]\s*connection\s*=&" + _PY_CLOSE,
+    "hdrs&" + _PY_CLOSE,
+)
+_GO_CLOSE = r"close&re:([\"`]|,)\s*close\s*[,\"`]"
+GO_CONNECTION_CLOSE_NEEDS = (
+    r"connection&re:[\"`]\s*connection\s*[\"`]&" + _GO_CLOSE,
+    "headerconnection&" + _GO_CLOSE,
+)
 
 PY_CLIENT_FACTORIES = {
     "requests.Session", "requests.session", "requests.sessions.Session", "httpx.Client", "httpx.AsyncClient",

@@ -569,7 +569,7 @@ def _go_fix(f: GoFile, node, header_vars) -> Fix | None:
     return Fix(FIX_TITLE, (edit,), safe=True) if edit is not None else None
 
 
-@RULE.go(GO_CONNECTION_CLOSE_NEEDS)
+@RULE.go(*GO_CONNECTION_CLOSE_NEEDS)
 def check_go(f: GoFile) -> Iterator[Hit]:
     seen: set[tuple] = set()
     header_vars = _go_header_vars(f)
@@ -1128,7 +1128,7 @@ def _py_fix(f: PythonFile, node: cst.CSTNode, runtime: str) -> Fix | None:
     return Fix(FIX_TITLE, (edit,), safe=True) if edit is not None else None
 
 
-@RULE.python(PY_CONNECTION_CLOSE_NEEDS)
+@RULE.python(*PY_CONNECTION_CLOSE_NEEDS)
 def check_python(f: PythonFile) -> Iterator[Hit]:
     seen: set[int] = set()
     for node, where, runtime in _py_findings(f):

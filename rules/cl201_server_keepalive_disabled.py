@@ -688,7 +688,12 @@ def _py_attribute_settings(f: PythonFile) -> Iterator[Hit]:
                     yield f.report(assign, message=MSG_SANIC, fix=fix)
 
 
-@RULE.python("protocol_version", r"""re:keep_?alive\w*['"]?\s*[=:]""", "tornado&httpserver")
+@RULE.python(  # the settings checked, given a value (not `send_keepalive = ...`, not `tcp_keepalive=True`)
+    "protocol_version",
+    r"""keepalive&re:\bkeepalive(_timeout)?['"]?\s*[=:](?!=)""",
+    r"""keep_alive&re:\b(timeout_keep_alive|keep_alive_timeout|keep_alive_max_requests|no_keep_alive|keep_alive)['"]?\s*[=:](?!=)""",
+    "tornado&httpserver",
+)
 def check_python(f: PythonFile) -> Iterator[Hit]:
     yield from _py_protocol_version(f)
     yield from _py_calls(f)

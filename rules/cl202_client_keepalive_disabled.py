@@ -294,7 +294,7 @@ def _go_resty_link(f: GoFile, call, title: str) -> Fix | None:
 
 
 @RULE.go(
-    "disablekeepalives", GO_CONNECTION_CLOSE_NEEDS, "setconnectionclose", "setcloseconnection", "close&request&true",
+    "disablekeepalives", *GO_CONNECTION_CLOSE_NEEDS, "setconnectionclose", "setcloseconnection", "close&request&true",
     "close&clone&true",
 )
 def check_go(f: GoFile) -> Iterator[Hit]:
@@ -536,7 +536,7 @@ def _py_header_entry_fix(f: PythonFile, entry: cst.CSTNode) -> Fix | None:
     return _fix(_py_remove_argument(f, holder), TITLE_HEADER)
 
 
-@RULE.python(PY_CONNECTION_CLOSE_NEEDS, "force_close", "keepalive_")
+@RULE.python(*PY_CONNECTION_CLOSE_NEEDS, "force_close", "keepalive_")
 def check_python(f: PythonFile) -> Iterator[Hit]:
     seen: set[int] = set()
     for node, fix in _python_nodes(f):

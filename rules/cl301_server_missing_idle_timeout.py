@@ -500,7 +500,7 @@ def _go_framework_findings(f: GoFile) -> Iterator[Hit]:
                 yield f.report(m["call"], MSG_FIBER.format(method=method))
 
 
-@RULE.go("net/http&serve", r"re:(?m)^package http\b&serve", "gin-gonic&run", "labstack/echo&start", "gofiber/fiber&listen")
+@RULE.go("net/http&serve", r"package http&serve&re:(?m)^package http\b", "gin-gonic&run", "labstack/echo&start", "gofiber/fiber&listen")
 def check_go(f: GoFile) -> Iterator[Hit]:
     if any(path == NET_HTTP for path in f.imports.values()):
         yield from _go_http_findings(f)

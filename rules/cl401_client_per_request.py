@@ -878,8 +878,8 @@ def _py_opener(f: PythonFile, call: cst.Call) -> bool:
     return isinstance(owner, cst.Call) and f.callee(owner) in PY_OPENERS
 
 
-@RULE.python(  # the client libraries imported (the light import pass resolves nothing else), or urllib's calls
-    r"re:\bfrom\s+(requests|httpx|aiohttp|urllib3)\b|\bimport\s[^\n]*\b(requests|httpx|aiohttp|urllib3)\b",
+@RULE.python(  # a client library imported (the light import pass resolves nothing else), or urllib's calls
+    *(rf"{lib}&re:\bfrom\s+{lib}\b|\bimport\s[^\n]*\b{lib}\b" for lib in ("requests", "httpx", "aiohttp", "urllib3")),
     "urlopen",
     "build_opener",
 )
