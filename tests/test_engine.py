@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -100,6 +101,31 @@ def test_stamps_belong_to_the_run_plan(tmp_path):
     quiet = api.run([str(tmp_path / "src")], Config(root=tmp_path, ignore=("CL101",)), cache_dir=cache_dir)
     assert quiet.findings == []
     assert [f.code for f in _run(tmp_path / "src", cache_dir=cache_dir).findings] == ["CL101"]
+
+
+def test_concurrent_runs_share_one_cache(tmp_path):
+    for i in range(12):
+        _age(write(tmp_path, f"src/pkg{i}/main.go", CLOSE_GO if i % 2 else CLOSE_GO.replace('"close"', '"keep-alive"')))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONNLINT")}
+    command = [sys.executable, "-m", "connlint.cli", "--isolated", "--format", "concise", "--cache-dir", "cache",
+               "-j", "2", "src"]
+    procs = [subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env=env) for _ in range(4)]
+    outputs = {(p.wait(), *p.communicate()) for p in procs}
+    outputs.add(tuple(subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, env=env).__dict__[k]
+                      for k in ("returncode", "stdout", "stderr")))
+    assert len(outputs) == 1
+    code, out, err = outputs.pop()
+    assert (code, err) == (1, "") and out.count("CL101") == 6
+
+
+def test_corrupt_cache_entry_is_a_miss(tmp_path):
+    _age(write(tmp_path, "src/main.go", CLOSE_GO))
+    cache_dir = tmp_path / "cache"
+    cold = _run(tmp_path / "src", cache_dir=cache_dir)
+    with sqlite3.connect(cache_dir / "cache.sqlite3") as db:
+        assert db.execute("UPDATE results SET blob = '{not json'").rowcount == 1
+    assert _run(tmp_path / "src", cache_dir=cache_dir).findings == cold.findings
 
 
 def test_corrupt_cache_is_set_aside(tmp_path):
