@@ -127,7 +127,7 @@ def run(
     store = Cache(cache_dir).open() if cache_dir is not None else None
     if store is not None and store.warning:
         report.notices.append(Notice(str(cache_dir), store.warning))
-    stamps = store.stamps(plan.fingerprint) if store is not None else {}
+    stamps = store.stamps(plan.fingerprint, [source.display for source in files]) if store is not None else {}
     settled = time.time_ns() - STAMP_SETTLE_NS
     dispatcher = _Dispatcher(plan, config, prefilter, jobs or usable_cores())
     try:

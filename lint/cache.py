@@ -132,16 +132,20 @@ class Cache:
         except (sqlite3.Error, ValueError, KeyError, TypeError):
             return None
 
-    def stamps(self, plan: str) -> dict[str, tuple[str, str]]:
-        """display path -> (stamp, result key) recorded by earlier runs with this plan."""
+    def stamps(self, plan: str, paths: list[str]) -> dict[str, tuple[str, str]]:
+        """display path -> (stamp, result key) recorded by earlier runs with this plan, for these paths."""
         self.plan = plan
+        found: dict[str, tuple[str, str]] = {}
         if self.db is None:
-            return {}
+            return found
         try:
-            rows = self.db.execute("SELECT path, stamp, key FROM stamps WHERE plan = ?", (plan,)).fetchall()
+            for start in range(0, len(paths), 500):
+                chunk = paths[start:start + 500]
+                query = f"SELECT path, stamp, key FROM stamps WHERE plan = ? AND path IN ({','.join('?' * len(chunk))})"
+                found.update((path, (stamp, key)) for path, stamp, key in self.db.execute(query, (plan, *chunk)))
         except sqlite3.Error:
             return {}
-        return {path: (stamp, key) for path, stamp, key in rows}
+        return found
 
     def stamp(self, source, cache_key: str, settled_ns: int) -> None:
         """Remember `source`'s stamp for its result; not for a file modified too recently to trust its mtime."""
