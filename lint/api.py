@@ -96,6 +96,7 @@ def usable_cores() -> int:
 
 
 POOL_THRESHOLD = 8  # fewer files to parse than this: lint in-process, no pool start-up cost
+BIG_PYTHON_FILE = 100_000  # bytes
 STAMP_SETTLE_NS = 2_000_000_000  # a file modified this recently may change again within its mtime's granularity
 
 
@@ -279,16 +280,61 @@ def _parse_errors(language: str, data: bytes) -> int:
 
 
 _worker_plan: Plan | None = None
+_worker_memory: "_HeapTrimmer | None" = None
 
 
-def _init_worker(config: Config, prefilter: bool) -> None:
-    global _worker_plan
+_big_parse = None  # a lock the workers share: one big Python file parsed at a time
+
+
+def _init_worker(config: Config, prefilter: bool, big_parse=None) -> None:
+    global _worker_plan, _worker_memory, _big_parse
     _worker_plan = make_plan(config, prefilter=prefilter)
+    _worker_memory = _HeapTrimmer()
+    _big_parse = big_parse
 
 
 def _lint_in_worker(source: SourceFile) -> FileResult:
-    assert _worker_plan is not None
-    return lint_file(source, _worker_plan)
+    assert _worker_plan is not None and _worker_memory is not None
+    if _big_parse is not None and source.language == "python" and source.size > BIG_PYTHON_FILE:
+        with _big_parse:  # libcst needs ~300 bytes of memory per byte of source: not two of those at once
+            result = lint_file(source, _worker_plan)
+            _worker_memory.check()
+        return result
+    result = lint_file(source, _worker_plan)
+    _worker_memory.check()
+    return result
+
+
+class _HeapTrimmer:
+    """Hands freed heap back to the OS once a worker grew (glibc keeps a big parse's high-water mark, and
+    every worker keeping one adds up); a no-op where there is no glibc or /proc."""
+
+    FLOOR = 96 << 20
+    SLACK = 32 << 20
+
+    def __init__(self) -> None:
+        self.limit = self.FLOOR
+        self.page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+        try:
+            import ctypes
+
+            self.trim = ctypes.CDLL("libc.so.6").malloc_trim
+        except (ImportError, OSError, AttributeError):
+            self.trim = None
+
+    def resident(self) -> int | None:
+        try:
+            with open("/proc/self/statm", "rb") as fh:
+                return int(fh.read().split()[1]) * self.page
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def check(self) -> None:
+        resident = self.resident() if self.trim is not None else None
+        if resident is None or resident <= self.limit:
+            return
+        self.trim(0)
+        self.limit = max(self.FLOOR, (self.resident() or resident) + self.SLACK)
 
 
 class _Dispatcher:
@@ -304,8 +350,9 @@ class _Dispatcher:
     def add(self, source: SourceFile) -> None:
         self.sources.append(source)
         if self.pool is None and self.workers > 1 and len(self.sources) >= POOL_THRESHOLD:
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=_mp_context(), initializer=_init_worker,
-                                            initargs=(self.config, self.prefilter))
+            context = _mp_context()
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_init_worker,
+                                            initargs=(self.config, self.prefilter, context.Lock()))
             self.futures = [self.pool.submit(_lint_in_worker, s) for s in self.sources]
         elif self.pool is not None:
             self.futures.append(self.pool.submit(_lint_in_worker, source))

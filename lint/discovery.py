@@ -21,6 +21,7 @@ class SourceFile:
     language: str
     stamp: str = ""  # size, times and identity from stat(): unchanged stamp, unchanged file (the cache's fast path)
     mtime_ns: int = 0
+    size: int = 0
 
 
 def stamp_of(st: os.stat_result) -> str:
@@ -150,7 +151,7 @@ def discover(paths: list[str], config: Config, cwd: str | None = None) -> tuple[
             return
         seen_real.add(real)
         shown = shown or display_path(path, cwd)
-        files[shown] = SourceFile(path, shown, language, stamp_of(st), st.st_mtime_ns)
+        files[shown] = SourceFile(path, shown, language, stamp_of(st), st.st_mtime_ns, st.st_size)
 
     for given in paths:
         absolute = os.path.abspath(given)

@@ -167,6 +167,29 @@ def test_pool_used_for_many_files(tmp_path):
     assert render("json", serial) == render("json", parallel)
 
 
+def test_big_python_files_parsed_one_at_a_time_same_findings(tmp_path, monkeypatch):
+    monkeypatch.setattr(api, "BIG_PYTHON_FILE", 10)  # every file takes the shared lock (forked workers see it)
+    for i in range(api.POOL_THRESHOLD + 2):
+        write(tmp_path, f"app{i}/views.py", CLOSE_PY + "# padding\n" * 50)
+    serial, parallel = _run(tmp_path, jobs=1), _run(tmp_path, jobs=2)
+    assert len(serial.findings) == api.POOL_THRESHOLD + 2 and not parallel.errors
+    assert render("json", serial) == render("json", parallel)
+
+
+def test_heap_trimmer_raises_its_limit_after_trimming(monkeypatch):
+    trimmer = api._HeapTrimmer()
+    if trimmer.trim is None or trimmer.resident() is None:
+        pytest.skip("no glibc malloc_trim or /proc here")
+    calls = []
+    real = trimmer.trim
+    trimmer.trim = lambda pad: calls.append(pad) or real(pad)
+    trimmer.limit = 0
+    trimmer.check()
+    assert calls == [0] and trimmer.limit >= api._HeapTrimmer.FLOOR
+    trimmer.check()  # under the new limit: no second trim
+    assert calls == [0]
+
+
 def test_prefilter_skips_files_without_tokens(tmp_path, monkeypatch):
     write(tmp_path, "quiet.py", "def f():\n    return 1\n")
     calls = []
