@@ -2,7 +2,7 @@
 """Benchmark connlint against semgrep on the same corpus and the same four rules.
 
     bench/corpus.sh /tmp/connlint-corpus            # once: assemble the corpus
-    python3 bench/run.py /tmp/connlint-corpus        # measure (about an hour on 2 cores)
+    python3 bench/run.py /tmp/connlint-corpus        # measure (about 30 minutes on 2 cores, mostly semgrep)
 
 connlint is taken from $CONNLINT (else `connlint` on PATH), semgrep from $SEMGREP (else PATH; without it
 only connlint is measured).  The script
