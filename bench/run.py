@@ -423,7 +423,7 @@ def write_diff(diff: dict, target: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("corpus", type=Path)
+    parser.add_argument("corpus", type=Path, nargs="?")
     parser.add_argument("--work", type=Path, default=Path("/tmp/connlint-bench"))
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--extra-reps", type=int, default=3)
@@ -448,6 +448,8 @@ def main() -> None:
     if args.report:
         report(args.report, None)
         return
+    if args.corpus is None:
+        parser.error("CORPUS is required (except with --report)")
     if args.quick:
         args.reps, args.extra_reps, args.scales = 1, 1, "1"
     scales = sorted({1, *(int(s) for s in args.scales.split(","))})
