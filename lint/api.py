@@ -201,10 +201,12 @@ def _read_and_dispatch(files: list[SourceFile], plan: Plan, store: Cache | None,
 def run_stdin(filename: str, data: bytes, config: Config, *, fix: str | None = None,
               unsafe_fixes: bool = False) -> Report:
     """Lint bytes read from standard input as if they were `filename` (fixes only as a diff)."""
-    from .discovery import display_path, language_of
+    from .discovery import display_path, force_excluded, language_of
 
     display = display_path(filename, os.getcwd())
     language = language_of(filename)
+    if force_excluded(filename, config):
+        return Report()
     report = Report(files_checked=1)
     if language is None:
         report.notices.append(Notice(display, "not a Python (.py, .pyi) or Go (.go) file name, nothing linted"))

@@ -70,6 +70,8 @@ def _write_atomic(path: str, text: str) -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file (pyproject.toml or connlint.toml).")
 @click.option("--isolated", is_flag=True, help="Ignore every config file.")
 @click.option("--no-respect-gitignore", is_flag=True, help="Lint files that .gitignore files exclude.")
+@click.option("--force-exclude", is_flag=True,
+              help="Apply excludes to paths named on the command line too (for pre-commit hooks).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
 @click.option("--explain", "explain", metavar="CODE", help="Print a rule's documentation and exit.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
@@ -90,7 +92,7 @@ def _write_atomic(path: str, text: str) -> None:
 @click.option("--stdin-filename", metavar="PATH", help="Lint standard input as if it were this file.")
 @click.option("--no-prefilter", is_flag=True, hidden=True, help="Parse every file (for testing the prefilter).")
 def check(paths, fmt, output, statistics, select, extend_select, ignore, exclude, config_path, isolated,
-          no_respect_gitignore, exit_zero, explain, jobs, no_cache, cache_dir, fix, unsafe_fixes, diff,
+          no_respect_gitignore, force_exclude, exit_zero, explain, jobs, no_cache, cache_dir, fix, unsafe_fixes, diff,
           show_fixes, baseline_path, write_baseline_path, add_noqa, changed_since, stdin_filename,
           no_prefilter) -> None:
     """Lint PATHS (files or folders; default: the current folder)."""
@@ -111,7 +113,7 @@ def check(paths, fmt, output, statistics, select, extend_select, ignore, exclude
         else:
             cfg = load(find_config_file(Path.cwd()), known)
         cfg = with_overrides(cfg, known, select=select, extend_select=extend_select, ignore=ignore,
-                             exclude=exclude, no_respect_gitignore=no_respect_gitignore)
+                             exclude=exclude, no_respect_gitignore=no_respect_gitignore, force_exclude=force_exclude)
     except ConfigError as exc:
         _fail(str(exc))
 

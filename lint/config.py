@@ -35,6 +35,7 @@ class Config:
     extend_exclude: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     respect_gitignore: bool = True
+    force_exclude: bool = False  # excludes apply to paths named on the command line too (pre-commit)
     ignore_tests: bool | tuple[str, ...] | None = None  # None: each rule's default (client rules skip tests)
     max_file_size_mb: float = 20.0
     baseline: Path | None = None
@@ -164,10 +165,10 @@ def from_table(table: dict, known: tuple[str, ...], *, root: Path, source: Path 
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
                 raise ConfigError(f"{where(key)}: expected a positive number of megabytes")
             changes["max_file_size_mb"] = float(value)
-        elif key == "respect-gitignore":
+        elif key in ("respect-gitignore", "force-exclude"):
             if not isinstance(value, bool):
                 raise ConfigError(f"{where(key)}: expected true or false")
-            changes["respect_gitignore"] = value
+            changes[key.replace("-", "_")] = value
         else:
             raise ConfigError(f"{where(key)}: unknown option")
     return replace(cfg, **changes)
@@ -188,6 +189,8 @@ def with_overrides(cfg: Config, known: Iterable[str], **cli: Any) -> Config:
         changes["extend_exclude"] = cfg.extend_exclude + tuple(cli["exclude"])
     if cli.get("no_respect_gitignore"):
         changes["respect_gitignore"] = False
+    if cli.get("force_exclude"):
+        changes["force_exclude"] = True
     return replace(cfg, **changes)
 
 

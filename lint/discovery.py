@@ -138,8 +138,6 @@ def discover(paths: list[str], config: Config, cwd: str | None = None) -> tuple[
     root = str(config.root)
 
     excluded = _Excludes(config.all_excludes, root)
-    # A folder named explicitly is linted even when excluded; the usual skips still apply inside it.
-    usual_skips = _Excludes(DEFAULT_EXCLUDE, root)
 
     files: dict[str, SourceFile] = {}
     seen_real: set[str] = set()
@@ -160,6 +158,8 @@ def discover(paths: list[str], config: Config, cwd: str | None = None) -> tuple[
             continue
         if not os.path.exists(absolute):
             raise FileNotFoundError(given)
+        if config.force_exclude and excluded.path(absolute, os.path.isdir(absolute)):
+            continue
         if not os.path.isdir(absolute):
             language = language_of(absolute)
             st = os.stat(absolute)
@@ -172,7 +172,8 @@ def discover(paths: list[str], config: Config, cwd: str | None = None) -> tuple[
             else:
                 add_file(absolute, language, st)
             continue
-        walk_excluded = usual_skips if excluded.path(absolute, True) else excluded
+        # named although excluded (`connlint vendor/`): linted, with the usual skips below it (not above)
+        walk_excluded = _Excludes(DEFAULT_EXCLUDE, absolute) if excluded.path(absolute, True) else excluded
         _walk(absolute, config, walk_excluded, add_file, problems, cwd)
     return (
         [files[k] for k in sorted(files)],
@@ -205,10 +206,18 @@ class _Excludes:
         return excluded
 
 
+def force_excluded(path: str, config: Config) -> bool:
+    """With `force-exclude`, is this path named on the command line excluded all the same?"""
+    return config.force_exclude and _Excludes(config.all_excludes, str(config.root)).path(os.path.abspath(path), False)
+
+
 def _walk(top: str, config: Config, excluded: _Excludes, add_file, problems: dict, cwd: str) -> None:
     top_real = os.path.realpath(top)
     visited = {top_real}
-    stack = [(top, top_real, _initial_ignores(top, config))]
+    ignores = _initial_ignores(top, config)
+    if ignores.ignored(top, True):  # named although gitignored: linted, with the .gitignore files below it
+        ignores = _Ignores()
+    stack = [(top, top_real, ignores)]
     while stack:
         folder, folder_real, ignores = stack.pop()
         if config.respect_gitignore:

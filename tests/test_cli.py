@@ -169,11 +169,47 @@ def test_gitignore_nested_default_skips_and_explicit_file(in_tmp):
     # `connlint svc/` honours the root .gitignore too
     proc = connlint("--format", "json", "svc", cwd=in_tmp)
     assert sorted({d["path"] for d in json.loads(proc.stdout)}) == ["svc/local_keep.py", "svc/main.go"]
-    # a file named explicitly is always linted
+    # a file named explicitly is always linted, and so is a folder (with the .gitignore files below it)
     proc = connlint("--format", "json", "build/a.go", cwd=in_tmp)
+    assert [d["path"] for d in json.loads(proc.stdout)] == ["build/a.go"]
+    write(in_tmp, "build/.gitignore", "skip_*.go\n")
+    write(in_tmp, "build/skip_me.go", CLOSE_GO)
+    proc = connlint("--format", "json", "build", cwd=in_tmp)
     assert [d["path"] for d in json.loads(proc.stdout)] == ["build/a.go"]
     proc = connlint("--format", "json", "--no-respect-gitignore", cwd=in_tmp)
     assert "build/a.go" in {d["path"] for d in json.loads(proc.stdout)}
+
+
+def test_excluded_folder_named_explicitly_is_linted(in_tmp):
+    for rel in ("vendor/v/a.go", "vendor/v/node_modules/m/a.go", "lib/site-packages/requests/api.py",
+                "gen/x/a.go"):
+        write(in_tmp, rel, CLOSE_GO if rel.endswith(".go") else CLOSE_PY)
+    write(in_tmp, "connlint.toml", 'extend-exclude = ["gen/"]\n')
+    for named, expected in (("vendor", ["vendor/v/a.go"]), ("vendor/v", ["vendor/v/a.go"]),
+                            ("lib/site-packages", ["lib/site-packages/requests/api.py"]),
+                            ("lib/site-packages/requests", ["lib/site-packages/requests/api.py"]),
+                            ("gen", ["gen/x/a.go"]), (".", [])):
+        proc = connlint("--format", "json", named, cwd=in_tmp)
+        assert sorted({d["path"] for d in json.loads(proc.stdout)}) == expected, named
+
+
+def test_force_exclude_applies_excludes_to_named_paths(in_tmp):
+    write(in_tmp, "vendor/v/a.go", CLOSE_GO)
+    write(in_tmp, "gen/b.go", CLOSE_GO)
+    write(in_tmp, "svc/c.go", CLOSE_GO)
+    write(in_tmp, "connlint.toml", 'extend-exclude = ["gen/"]\n')
+    named = ("vendor/v/a.go", "gen/b.go", "svc/c.go", "vendor")
+    proc = connlint("--format", "json", *named, cwd=in_tmp)
+    assert sorted(d["path"] for d in json.loads(proc.stdout)) == ["gen/b.go", "svc/c.go", "vendor/v/a.go"]
+    proc = connlint("--format", "json", "--force-exclude", *named, cwd=in_tmp)
+    assert [d["path"] for d in json.loads(proc.stdout)] == ["svc/c.go"]
+    write(in_tmp, "connlint.toml", 'extend-exclude = ["gen/"]\nforce-exclude = true\n')
+    proc = connlint("--format", "json", *named, cwd=in_tmp)
+    assert [d["path"] for d in json.loads(proc.stdout)] == ["svc/c.go"]
+    proc = connlint("--format", "json", "--stdin-filename", "gen/b.go", "-", cwd=in_tmp, input=CLOSE_GO)
+    assert (proc.returncode, json.loads(proc.stdout)) == (0, [])
+    proc = connlint("--format", "json", "--stdin-filename", "svc/c.go", "-", cwd=in_tmp, input=CLOSE_GO)
+    assert [d["code"] for d in json.loads(proc.stdout)] == ["CL101"]
 
 
 def test_exclude_flag(in_tmp):
