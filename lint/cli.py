@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import threading
 from pathlib import Path
 from typing import NoReturn
@@ -39,22 +38,6 @@ def main() -> None:
 def _fail(message: str) -> NoReturn:
     click.echo(f"connlint: error: {message}", err=True)
     sys.exit(EXIT_ERROR)
-
-
-def _write_atomic(path: str, text: str) -> None:
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 @main.command()
@@ -206,7 +189,9 @@ def check(paths, fmt, output, statistics, select, extend_select, ignore, exclude
         text = render(fmt, report, color=color, **({"sources": sources} if sources else {}))
     if output:
         try:
-            _write_atomic(output, text)
+            from .fixes import write_atomic
+
+            write_atomic(output, text.encode("utf-8"))
         except OSError as exc:
             _fail(f"{output}: cannot write: {exc.strerror or exc}")
     else:

@@ -112,9 +112,14 @@ def python_encoding(data: bytes) -> str:
 
 
 def write_atomic(path: str, data: bytes) -> None:
-    """Replace a file's content in one rename, keeping its permissions."""
+    """Replace (or create) a file's content in one rename, keeping its permissions (a new file gets the umask's)."""
     folder = os.path.dirname(os.path.abspath(path))
-    mode = os.stat(path).st_mode & 0o7777
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(prefix=".connlint-", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:

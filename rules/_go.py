@@ -11,6 +11,7 @@ from typing import Iterator
 
 import tree_sitter
 
+from connlint.findings import Edit
 from connlint.frontends.go import GoFile, decode_string, import_base
 
 Node = tree_sitter.Node
@@ -161,3 +162,26 @@ class GoNames:
                 return "local", func, local
             func = GoFile.enclosing_function(func)
         return None
+
+
+# ---- fixes ---------------------------------------------------------------------------------
+
+def go_delete_statement(f: GoFile, node) -> Edit | None:
+    """Remove the statement that is exactly `node` (a call statement or a one-target `=`), alone on its lines."""
+    statement = node.parent if node.type == "call_expression" else node
+    if statement is None or (node.type == "call_expression" and statement.type != "expression_statement"):
+        return None
+    if node.type == "assignment_statement" and (
+        f.text(node.child_by_field_name("operator")) != "=" or len(named(node.child_by_field_name("left"))) != 1
+    ):
+        return None
+    if statement.parent is None or statement.parent.type not in ("statement_list", "block"):
+        return None  # `for ...; ...; post {`, a label, an `if` initialiser: not a statement of its own
+    if f.orphaned_names(statement):
+        return None  # Go rejects the import or local variable that only this statement used
+    return f.delete_statement(statement)
+
+
+def go_delete_element(f: GoFile, element) -> Edit | None:
+    """Remove a composite literal's element, unless Go would then reject an import or variable only it used."""
+    return None if f.orphaned_names(element) else f.delete_element(element)

@@ -79,6 +79,25 @@ def py_connection_close_entry(f: PythonFile, mapping: cst.BaseExpression | None)
     return None
 
 
+
+def py_connection_close_keyword(f: PythonFile, call: cst.Call) -> cst.Arg | None:
+    """The `Connection="close"` keyword argument of a call: `dict(Connection="close")`, `headers.update(...)`."""
+    for arg in call.args:
+        if arg.keyword is not None and is_connection(arg.keyword.value) and has_close_token(f.string_value(arg.value)):
+            return arg
+    return None
+
+
+def py_close_entry_node(f: PythonFile, mapping: cst.BaseExpression | None) -> cst.CSTNode | None:
+    """`py_connection_close_entry`, with the key it makes up for a `dict(Connection="close")` call (a node that
+    is not in the tree, so has no position) replaced by the call's keyword argument."""
+    entry = py_connection_close_entry(f, mapping)
+    if entry is None or f.parent(entry) is not None:
+        return entry
+    call = f.resolve(mapping)
+    return py_connection_close_keyword(f, call) if isinstance(call, cst.Call) else None
+
+
 def py_is_response_factory(qualname: str | None) -> bool:
     """Does this callee build a response (`Response`, `make_response`, `jsonify`), not a client's?"""
     if not qualname:

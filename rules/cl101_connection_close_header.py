@@ -85,7 +85,8 @@ from ._http import (
     PY_CONNECTION_CLOSE_NEEDS,
     has_close_token,
     is_connection,
-    py_connection_close_entry,
+    py_close_entry_node,
+    py_connection_close_keyword,
     py_is_response_factory,
     py_side,
 )
@@ -433,23 +434,17 @@ def _go_copied_into_response(f: GoFile, ref, header_vars) -> tuple[object, str] 
 
 def _go_written_response(f: GoFile, literal):
     """The `resp.Write(w)` call that sends a response literal bound to `resp` in the same function."""
-    binding = _go_binding(f, literal)
-    if binding is None:
-        return None
-    name, scope = binding
-    stack = [scope]
-    while stack:
-        node = stack.pop()
-        stack.extend(node.named_children)
-        if node.type == "call_expression" and node.start_byte > literal.end_byte:
-            func = node.child_by_field_name("function")
-            if (
-                func is not None and func.type == "selector_expression"
-                and f.text(func.child_by_field_name("operand")) == name
-                and f.text(func.child_by_field_name("field")) == "Write"
-                and len(f.call_args(node)) == 1
-            ):
-                return node
+    for ref in _go_references(f, literal)[1:]:
+        selector = ref.parent
+        call = selector.parent if selector is not None else None
+        if (
+            selector is not None and selector.type == "selector_expression"
+            and selector.child_by_field_name("operand") == ref
+            and f.text(selector.child_by_field_name("field")) == "Write"
+            and call is not None and call.type == "call_expression"
+            and call.child_by_field_name("function") == selector and len(f.call_args(call)) == 1
+        ):
+            return call
     return None
 
 
@@ -643,32 +638,11 @@ def _py_close_value(f: PythonFile, expr: cst.BaseExpression | None) -> cst.BaseE
     return None
 
 
-def _py_close_entry(f: PythonFile, mapping: cst.BaseExpression | None) -> cst.CSTNode | None:
-    """`py_connection_close_entry`, with the key of a `dict(Connection="close")` call (a node made up for the
-    keyword, which has no position) replaced by the call's argument."""
-    entry = py_connection_close_entry(f, mapping)
-    if entry is None or f.parent(entry) is not None:
-        return entry
-    call = f.resolve(mapping)
-    for arg in call.args if isinstance(call, cst.Call) else ():
-        if arg.keyword is not None and is_connection(arg.keyword.value) and has_close_token(f.string_value(arg.value)):
-            return arg
-    return None
-
-
-def _py_keyword_entry(f: PythonFile, call: cst.Call) -> cst.Arg | None:
-    """The `Connection="close"` keyword of `resp.headers.update(Connection="close")`."""
-    for arg in call.args:
-        if arg.keyword is not None and is_connection(arg.keyword.value) and _py_close_value(f, arg.value) is not None:
-            return arg
-    return None
-
-
 def _py_entry(f: PythonFile, mapping: cst.BaseExpression | None, _depth: int = 0) -> cst.CSTNode | None:
     """A `Connection: close` entry of a dict or header list, also wrapped: `CIMultiDict({...})`, `a + [...]`."""
     if mapping is None or _depth > 3:
         return None
-    entry = _py_close_entry(f, mapping)
+    entry = py_close_entry_node(f, mapping)
     if entry is not None:
         return entry
     value = f.resolve(mapping)
@@ -888,7 +862,7 @@ def _py_findings(f: PythonFile) -> Iterator[tuple[cst.CSTNode, cst.CSTNode, str 
                 yield call, _py_close_value(f, value), None
                 continue
             if method in MAPPING_SETTERS and _headers_owner(f, func.value, server_file):
-                entry = _py_entry(f, f.arg(call, None, 0)) or _py_keyword_entry(f, call)
+                entry = _py_entry(f, f.arg(call, None, 0)) or py_connection_close_keyword(f, call)
                 if entry is not None:
                     yield entry, entry, None
                     continue
@@ -934,7 +908,7 @@ def _py_findings(f: PythonFile) -> Iterator[tuple[cst.CSTNode, cst.CSTNode, str 
     if imports_any(f, *FLASK_LIKE):
         for ret in f.nodes(cst.Return):
             if isinstance(ret.value, cst.Tuple) and len(ret.value.elements) in (2, 3):
-                entry = _py_close_entry(f, ret.value.elements[-1].value)
+                entry = py_close_entry_node(f, ret.value.elements[-1].value)
                 if entry is not None and f.enclosing_function(ret) is not None:
                     yield entry, entry, None
 

@@ -73,7 +73,17 @@ from connlint.frontends.go import GoFile
 from connlint.frontends.python import PythonFile, dotted
 from connlint.registry import Rule
 
-from ._go import COMPOSITE_LITERALS, FASTHTTP, FIBER, METHOD_CALLS, node_key, package_name, within
+from ._go import (
+    COMPOSITE_LITERALS,
+    FASTHTTP,
+    FIBER,
+    METHOD_CALLS,
+    go_delete_element,
+    go_delete_statement,
+    node_key,
+    package_name,
+    within,
+)
 from ._paths import words
 from ._py import imports_any, keyword_arg
 from ._py_handlers import is_http10
@@ -325,24 +335,6 @@ def _fix(edit: Edit | None, title: str) -> Fix | None:
     return Fix(title, (edit,)) if edit is not None else None
 
 
-def _go_delete_statement(f: GoFile, node) -> Edit | None:
-    """Remove the statement that is exactly `node` (a call statement or an assignment), alone on its lines."""
-    statement = node.parent if node.type == "call_expression" else node
-    if statement is None or (node.type == "call_expression" and statement.type != "expression_statement"):
-        return None
-    if node.type == "assignment_statement" and f.text(node.child_by_field_name("operator")) != "=":
-        return None
-    if statement.parent is None or statement.parent.type not in ("statement_list", "block"):
-        return None  # `for ...; ...; post {`, a label, an `if` initialiser: not a statement of its own
-    if f.orphaned_names(statement):
-        return None  # Go rejects the import or local variable that only this statement used
-    return f.delete_statement(statement)
-
-
-def _go_delete_element(f: GoFile, element) -> Edit | None:
-    return None if f.orphaned_names(element) else f.delete_element(element)
-
-
 @RULE.go("keepalive", "maxrequestsperconn")
 def check_go(f: GoFile) -> Iterator[Hit]:
     paths: _GoShutdownPaths | None = None
@@ -361,7 +353,7 @@ def check_go(f: GoFile) -> Iterator[Hit]:
                 message="`SetKeepAlivesEnabled(false)` makes the server close every connection after one "
                 "response; leave keep-alives on and bound idle connections with `IdleTimeout` (call it only "
                 "while shutting down).",
-                fix=_fix(_go_delete_statement(f, m["call"]), "Remove `SetKeepAlivesEnabled(false)`"),
+                fix=_fix(go_delete_statement(f, m["call"]), "Remove `SetKeepAlivesEnabled(false)`"),
             )
 
     for m in f.matches(COMPOSITE_LITERALS):
@@ -376,7 +368,7 @@ def check_go(f: GoFile) -> Iterator[Hit]:
                 yield f.report(
                     element,
                     message=_go_field_message(field, where, literal=True),
-                    fix=_fix(_go_delete_element(f, element), f"Remove `{field}: {f.text(value)}`"),
+                    fix=_fix(go_delete_element(f, element), f"Remove `{field}: {f.text(value)}`"),
                 )
 
     uses = {name for name in ("fasthttp", "fiber") if package == name}
@@ -399,7 +391,7 @@ def check_go(f: GoFile) -> Iterator[Hit]:
             yield f.report(
                 m["assign"],
                 message=_go_field_message(field, where, literal=False),
-                fix=_fix(_go_delete_statement(f, m["assign"]), f"Remove the `{field}` assignment"),
+                fix=_fix(go_delete_statement(f, m["assign"]), f"Remove the `{field}` assignment"),
             )
 
 

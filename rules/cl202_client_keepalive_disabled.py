@@ -64,14 +64,26 @@ from connlint.frontends.go import GoFile, import_base
 from connlint.frontends.python import PythonFile
 from connlint.registry import Rule
 
-from ._go import COMPOSITE_LITERALS, FASTHTTP, METHOD_CALLS, NET_HTTP, GoNames, assignments, named, strip
+from ._go import (
+    COMPOSITE_LITERALS,
+    FASTHTTP,
+    METHOD_CALLS,
+    NET_HTTP,
+    GoNames,
+    assignments,
+    go_delete_element,
+    go_delete_statement,
+    named,
+    strip,
+)
 from ._http import (
     GO_CONNECTION_CLOSE_NEEDS,
     PY_CONNECTION_CLOSE_NEEDS,
     go_close_value,
     has_close_token,
     is_connection,
-    py_connection_close_entry,
+    py_close_entry_node,
+    py_connection_close_keyword,
     py_side,
     py_test_client,
 )
@@ -246,24 +258,7 @@ def _only_close(value: str | None) -> bool:
     return value is not None and value.strip().lower() == "close"
 
 
-def _go_delete_statement(f: GoFile, node) -> Edit | None:
-    """Remove the statement that is exactly `node` (a call statement or a one-target `=`), alone on its lines."""
-    statement = node.parent if node.type == "call_expression" else node
-    if statement is None or (node.type == "call_expression" and statement.type != "expression_statement"):
-        return None
-    if node.type == "assignment_statement" and (
-        f.text(node.child_by_field_name("operator")) != "=" or len(named(node.child_by_field_name("left"))) != 1
-    ):
-        return None
-    if statement.parent is None or statement.parent.type not in ("statement_list", "block"):
-        return None  # `for ...; ...; post {`, a label, an `if` initialiser: not a statement of its own
-    if f.orphaned_names(statement):
-        return None  # Go rejects the import or local variable that only this statement used
-    return f.delete_statement(statement)
 
-
-def _go_delete_element(f: GoFile, element) -> Edit | None:
-    return None if f.orphaned_names(element) else f.delete_element(element)
 
 
 def _go_pure(node) -> bool:
@@ -286,7 +281,7 @@ def _go_resty_link(f: GoFile, call, title: str) -> Fix | None:
         return None
     if call.parent is not None and call.parent.type == "expression_statement":
         if _go_pure(operand):
-            return _fix(_go_delete_statement(f, call), title)
+            return _fix(go_delete_statement(f, call), title)
     if f.orphaned_names(call.child_by_field_name("arguments")):
         return None
     start, end = f.char_offset(operand.end_byte), f.char_offset(call.end_byte)
@@ -305,19 +300,19 @@ def check_go(f: GoFile) -> Iterator[Hit]:
         kind = g.member(m["type"])
         for key, value, element in f.keyed_elements(m["lit"]):
             if kind == (NET_HTTP, "Transport") and key == "DisableKeepAlives" and f.bool_value(strip(value)) is True:
-                yield f.report(element, fix=_fix(_go_delete_element(f, element), "Remove `DisableKeepAlives: true`"))
+                yield f.report(element, fix=_fix(go_delete_element(f, element), "Remove `DisableKeepAlives: true`"))
             elif kind == (NET_HTTP, "Request") and key == "Close" and f.bool_value(strip(value)) is True:
                 if _literal_outgoing(g, m["lit"]):
-                    yield f.report(element, fix=_fix(_go_delete_element(f, element), "Remove `Close: true`"))
+                    yield f.report(element, fix=_fix(go_delete_element(f, element), "Remove `Close: true`"))
 
     for assign, target, value, count in assignments(f):
         if target.type == "selector_expression":
             field = f.text(target.child_by_field_name("field"))
             operand = target.child_by_field_name("operand")
             if field == "DisableKeepAlives" and f.bool_value(strip(value)) is True:
-                yield f.report(assign, fix=_fix(_go_delete_statement(f, assign), "Remove `DisableKeepAlives = true`"))
+                yield f.report(assign, fix=_fix(go_delete_statement(f, assign), "Remove `DisableKeepAlives = true`"))
             elif field == "Close" and f.bool_value(strip(value)) is True and g.outgoing(operand):
-                yield f.report(assign, fix=_fix(_go_delete_statement(f, assign), "Remove `req.Close = true`"))
+                yield f.report(assign, fix=_fix(go_delete_statement(f, assign), "Remove `req.Close = true`"))
         elif target.type == "index_expression" and count == 1:  # req.Header["Connection"] = []string{"close"}
             if (
                 is_connection(f.string_value(target.child_by_field_name("index")))
@@ -329,7 +324,7 @@ def check_go(f: GoFile) -> Iterator[Hit]:
                     and len(elements := named(strip(value).child_by_field_name("body"))) == 1
                     and _only_close(f.string_value(strip(elements[0])))
                 )
-                edit = _go_delete_statement(f, assign) if exact else None
+                edit = go_delete_statement(f, assign) if exact else None
                 yield f.report(assign, fix=_fix(edit, "Remove the `Connection: close` header"))
 
     for m in f.matches(METHOD_CALLS):
@@ -339,11 +334,11 @@ def check_go(f: GoFile) -> Iterator[Hit]:
         )
         exact_pair = header_pair and _only_close(f.string_value(args[1]))
         if method in ("Set", "Add") and header_pair and _go_request_header(g, recv):
-            edit = _go_delete_statement(f, m["call"]) if exact_pair else None
+            edit = go_delete_statement(f, m["call"]) if exact_pair else None
             yield f.report(m["call"], fix=_fix(edit, "Remove the `Connection: close` header"))
         elif method == "SetConnectionClose" and not args:
             if g.fasthttp_request(recv) or _go_request_header(g, recv) == "fast":
-                yield f.report(m["call"], fix=_fix(_go_delete_statement(f, m["call"]), "Remove `SetConnectionClose()`"))
+                yield f.report(m["call"], fix=_fix(go_delete_statement(f, m["call"]), "Remove `SetConnectionClose()`"))
         elif uses_resty and method in ("SetHeader", "SetHeaderVerbatim") and header_pair:
             fix = _go_resty_link(f, m["call"], "Remove the `Connection: close` header") if exact_pair else None
             yield f.report(m["call"], fix=fix)
@@ -357,7 +352,7 @@ def check_go(f: GoFile) -> Iterator[Hit]:
                     if _only_close(f.string_value(value)):
                         title = "Remove the `Connection: close` header"
                         fix = (
-                            _fix(_go_delete_element(f, element), title)
+                            _fix(go_delete_element(f, element), title)
                             if len(entries) > 1
                             else _go_resty_link(f, m["call"], title)
                         )
@@ -421,21 +416,8 @@ def _py_client(f: PythonFile, obj: cst.BaseExpression) -> bool:
     return py_side(f, obj) == "client"
 
 
-def _py_close_entry(f: PythonFile, mapping: cst.BaseExpression | None) -> cst.CSTNode | None:
-    """`py_connection_close_entry`, with the key it makes up for a `dict(Connection="close")` call (a node that
-    is not in the tree) replaced by the call's argument."""
-    entry = py_connection_close_entry(f, mapping)
-    if entry is None or f.parent(entry) is not None:
-        return entry
-    call = f.resolve(mapping)
-    for arg in call.args if isinstance(call, cst.Call) else ():
-        if arg.keyword is not None and is_connection(arg.keyword.value) and has_close_token(f.string_value(arg.value)):
-            return arg
-    return None
-
-
 def _py_headers_entry(f: PythonFile, call: cst.Call, position: int | None = None):
-    return _py_close_entry(f, f.arg(call, "headers", position))
+    return py_close_entry_node(f, f.arg(call, "headers", position))
 
 
 def _py_zero(f: PythonFile, call: cst.Call, keyword: str) -> cst.Arg | None:
@@ -592,13 +574,7 @@ def _python_nodes(f: PythonFile) -> Iterator[tuple[cst.CSTNode, Fix | None]]:
             owner.attr.value == "headers" and _py_session_headers(f, owner)
         ):
             if method == "update":
-                entry = _py_close_entry(f, f.arg(call, None, 0))
-                if entry is None:
-                    entry = next(
-                        (a for a in call.args if a.keyword is not None and is_connection(a.keyword.value)
-                         and has_close_token(f.string_value(a.value))),
-                        None,
-                    )
+                entry = py_close_entry_node(f, f.arg(call, None, 0)) or py_connection_close_keyword(f, call)
                 if entry is not None:
                     yield entry, _py_header_entry_fix(f, entry)
             else:
@@ -620,7 +596,7 @@ def _python_nodes(f: PythonFile) -> Iterator[tuple[cst.CSTNode, Fix | None]]:
                     edit = _py_delete_statement(f, assign) if _only_close(f.string_value(assign.value)) else None
                     yield assign, _fix(edit, TITLE_HEADER)
             elif _py_session_headers(f, node):  # session.headers = {"Connection": "close"}
-                entry = _py_close_entry(f, assign.value)
+                entry = py_close_entry_node(f, assign.value)
                 if entry is not None:
                     yield entry, _py_header_entry_fix(f, entry)
 

@@ -82,6 +82,12 @@ def test_json_format_and_output_file(in_tmp):
         ("CL101", "main.go", {"line": 6, "column": 2}, {"line": 6, "column": 39})
     ]
     assert not [p for p in in_tmp.iterdir() if p.name.endswith(".tmp")]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (in_tmp / "out.json").stat().st_mode & 0o777 == 0o666 & ~umask  # not mkstemp's 0600
+    (in_tmp / "out.json").chmod(0o640)
+    connlint("--output-format", "json", "-o", "out.json", cwd=in_tmp)
+    assert (in_tmp / "out.json").stat().st_mode & 0o777 == 0o640  # an existing report keeps its mode
 
 
 def test_select_ignore_and_unknown_code(in_tmp):

@@ -19,23 +19,9 @@ from connlint.reporters import FORMATS, render
 from connlint.reporters.statistics import render as statistics, render_json as statistics_json
 
 from .conftest import FIXTURES, REPO, write
+from .test_cli import CLOSE_GO, CLOSE_PY
 from .test_sarif import assert_valid, validator  # noqa: F401  (validator is a fixture)
 
-CLOSE_GO = '''package main
-
-import "net/http"
-
-func h(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Connection", "close")
-}
-'''
-CLOSE_PY = '''from flask import Flask
-app = Flask(__name__)
-
-@app.route("/")
-def index():
-    return "ok", 200, {"Connection": "close"}
-'''
 FIX = Fix("Remove the `Connection: close` header", (Edit(104, 127, "{}"),))
 ESC = "\x1b"
 
