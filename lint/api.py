@@ -10,37 +10,19 @@ import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-import pathspec
-
-from . import suppress
-from .config import Config
-from . import cache
+from . import cache, suppress
 from .cache import Cache
+from .config import Config, Resolver
 from .discovery import SourceFile, discover
 from .findings import Finding, Hit, Notice, Report, Severity
-from .registry import SYNTAX_ERROR, UNEXPLAINED_SUPPRESSION, UNUSED_SUPPRESSION, Rule, all_rules, file_may_match
+from .plan import Plan, make_plan
+from .registry import SYNTAX_ERROR, UNEXPLAINED_SUPPRESSION, UNUSED_SUPPRESSION, Rule, file_may_match
 
 UTF8_BOM = b"\xef\xbb\xbf"
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What to run on each language, fixed once per run."""
-
-    rules: dict[str, tuple[Rule, ...]]
-    per_file_ignores: tuple[tuple[pathspec.GitIgnoreSpec, frozenset[str]], ...] = ()
-    root: str = ""
-    prefilter: bool = True
-    known_codes: frozenset[str] = field(default_factory=frozenset)
-    test_exempt_codes: frozenset[str] = frozenset()  # not reported in test files
-    max_bytes: int = 20_000_000
-    enabled: frozenset[str] = frozenset()
-    require_reason: bool = False
-    fingerprint: str = ""  # everything above that decides a file's result, for the cache's stat fast path
 
 
 @dataclass
@@ -50,34 +32,6 @@ class FileResult:
     errors: list[str] = field(default_factory=list)
     parsed: bool = False
     cache_key: str = ""
-
-
-def make_plan(config: Config, *, prefilter: bool = True) -> Plan:
-    rules = all_rules()
-    enabled = config.enabled_codes(rules)
-    by_language: dict[str, tuple[Rule, ...]] = {}
-    for language in ("python", "go"):
-        by_language[language] = tuple(
-            r for code, r in rules.items() if code in enabled and language in r.checkers
-        )
-    ignores = tuple(
-        (pathspec.GitIgnoreSpec.from_lines([pattern]), frozenset(c for c in rules if any(c.startswith(p) for p in codes)))
-        for pattern, codes in config.per_file_ignores
-    )
-    if config.ignore_tests is None:
-        exempt = frozenset(c for c, r in rules.items() if r.tests_exempt)
-    elif isinstance(config.ignore_tests, bool):
-        exempt = frozenset(rules) - {SYNTAX_ERROR.code} if config.ignore_tests else frozenset()
-    else:
-        exempt = frozenset(c for c in rules if any(c.startswith(p) for p in config.ignore_tests))
-    max_bytes = int(config.max_file_size_mb * 1_000_000)
-    material = (
-        sorted((language, [r.code for r in chosen]) for language, chosen in by_language.items()),
-        config.per_file_ignores, str(config.root), os.getcwd(), prefilter, sorted(rules), sorted(exempt),
-        max_bytes, sorted(enabled), config.require_reason,
-    )
-    return Plan(by_language, ignores, str(config.root), prefilter, frozenset(rules), exempt, max_bytes,
-                frozenset(enabled), config.require_reason, cache.plan_fingerprint(repr(material)))
 
 
 TEST_FILE = re.compile(r"(^|/)(tests?|testing)/|(^|/)(test_[^/]*|[^/]*_test|conftest)\.pyi?$|_test\.go$")
@@ -102,7 +56,7 @@ STAMP_SETTLE_NS = 2_000_000_000  # a file modified this recently may change agai
 
 def run(
     paths: list[str],
-    config: Config,
+    settings: Config | Resolver,
     *,
     prefilter: bool = True,
     jobs: int | None = None,
@@ -111,13 +65,17 @@ def run(
     unsafe_fixes: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> Report:
-    """Lint `paths`; raises FileNotFoundError for a path that does not exist.
+    """Lint `paths`, each file with its nearest config (`settings`: a Resolver, or one Config for every
+    file); raises FileNotFoundError for a path that does not exist, ConfigError for a broken config file.
 
     fix="apply" writes fixes to the files (atomically) and reports what remains; fix="diff" computes
     them without writing (Report.fixes holds both).
     """
-    files, problems = discover(paths, config)
-    plan = make_plan(config, prefilter=prefilter)
+    resolver = settings if isinstance(settings, Resolver) else Resolver.single(settings)
+    files, problems = discover(paths, resolver)
+    plans = _Plans(resolver, prefilter)
+    for source in files:  # every config numbered before a worker starts
+        plans.number(source.config)
     report = Report()
     for problem in problems:
         if problem.is_error:
@@ -128,11 +86,11 @@ def run(
     store = Cache(cache_dir).open() if cache_dir is not None else None
     if store is not None and store.warning:
         report.notices.append(Notice(str(cache_dir), store.warning))
-    stamps = store.stamps(plan.fingerprint, [source.display for source in files]) if store is not None else {}
+    stamps = store.stamps([source.display for source in files]) if store is not None else {}
     settled = time.time_ns() - STAMP_SETTLE_NS
-    dispatcher = _Dispatcher(plan, config, prefilter, jobs or usable_cores())
+    dispatcher = _Dispatcher(plans, jobs or usable_cores())
     try:
-        finished = _read_and_dispatch(files, plan, store, stamps, settled, dispatcher, report, progress)
+        finished = _read_and_dispatch(files, plans, store, stamps, settled, dispatcher, report, progress)
     except BaseException:
         dispatcher.close()
         raise
@@ -144,18 +102,40 @@ def run(
         report.errors.extend(result.errors)
         if store is not None and result.cache_key and not result.errors:
             store.put(result.cache_key, result.findings, result.notices)
-            store.stamp(source, result.cache_key, settled)
+            store.stamp(source, plans.of(source).fingerprint, result.cache_key, settled)
     if store is not None:
         store.close()
         if store.warning:
             report.notices.append(Notice(str(cache_dir), store.warning))
     if fix:
-        _fix(report, {s.display: s for s in files}, plan, fix, unsafe_fixes)
+        _fix(report, {s.display: s for s in files}, plans, fix, unsafe_fixes)
     report.sort()
     return report
 
 
-def _read_and_dispatch(files: list[SourceFile], plan: Plan, store: Cache | None, stamps: dict, settled: int,
+class _Plans:
+    """The plan of each config a run meets, made once; configs are numbered for the worker processes."""
+
+    def __init__(self, resolver: Resolver, prefilter: bool) -> None:
+        self.resolver, self.prefilter = resolver, prefilter
+        self.configs: list[Config] = []
+        self.plans: list[Plan] = []
+        self.index: dict[int, int] = {}
+
+    def number(self, config: Config | None) -> int:
+        config = config or self.resolver.default
+        found = self.index.get(id(config))
+        if found is None:
+            found = self.index[id(config)] = len(self.plans)
+            self.configs.append(config)
+            self.plans.append(make_plan(config, prefilter=self.prefilter))
+        return found
+
+    def of(self, source: SourceFile) -> Plan:
+        return self.plans[self.number(source.config)]
+
+
+def _read_and_dispatch(files: list[SourceFile], plans: _Plans, store: Cache | None, stamps: dict, settled: int,
                        dispatcher: "_Dispatcher", report: Report, progress) -> int:
     """Serve unchanged files from the cache, skip those no rule can match, hand the rest to the dispatcher;
     returns how many files are finished."""
@@ -165,7 +145,8 @@ def _read_and_dispatch(files: list[SourceFile], plan: Plan, store: Cache | None,
         report.files_checked += 1
         if progress is not None and index % 64 == 0:
             progress(finished, total)
-        known = stamps.get(source.display)
+        plan = plans.of(source)
+        known = stamps.get((source.display, plan.fingerprint))
         if known is not None and known[0] == source.stamp:  # unchanged since a run that linted it
             cached = store.get(source.display, known[1]) if known[1] else ([], [])
             if cached is not None:
@@ -182,36 +163,38 @@ def _read_and_dispatch(files: list[SourceFile], plan: Plan, store: Cache | None,
         rules = select_rules(source.display, source.language, data, plan)
         if not rules and not unlintable(data, plan):
             if store is not None:
-                store.stamp(source, "", settled)
+                store.stamp(source, plan.fingerprint, "", settled)
             finished += 1
             continue
         if store is not None:
-            cache_key = _cache_key(source.display, source.language, data, rules, plan)
+            cache_key = _cache_key(source.display, source.language, data, plan)
             cached = store.get(source.display, cache_key)
             if cached is not None:
                 report.findings.extend(cached[0])
                 report.notices.extend(cached[1])
-                store.stamp(source, cache_key, settled)
+                store.stamp(source, plan.fingerprint, cache_key, settled)
                 finished += 1
                 continue
         dispatcher.add(source)
     return finished
 
 
-def run_stdin(filename: str, data: bytes, config: Config, *, fix: str | None = None,
-              unsafe_fixes: bool = False) -> Report:
-    """Lint bytes read from standard input as if they were `filename` (fixes only as a diff)."""
+def run_stdin(filename: str, data: bytes, settings: Config | Resolver, *, fix: str | None = None,
+              unsafe_fixes: bool = False, language: str | None = None, prefilter: bool = True) -> Report:
+    """Lint bytes read from standard input as if they were `filename`, with that path's config. Fixes are
+    computed, never written; with fix="apply" the findings are those left in the fixed source."""
     from .discovery import display_path, force_excluded, language_of
 
+    config = settings.for_path(filename) if isinstance(settings, Resolver) else settings
     display = display_path(filename, os.getcwd())
-    language = language_of(filename)
+    language = language or language_of(filename)
     if force_excluded(filename, config):
         return Report()
     report = Report(files_checked=1)
     if language is None:
         report.notices.append(Notice(display, "not a Python (.py, .pyi) or Go (.go) file name, nothing linted"))
         return report
-    plan = make_plan(config)
+    plan = make_plan(config, prefilter=prefilter)
     result = lint_source(display, language, data, plan)
     report.findings, report.notices, report.errors = result.findings, result.notices, result.errors
     if fix and any(f.fix is not None for f in result.findings):
@@ -223,13 +206,16 @@ def run_stdin(filename: str, data: bytes, config: Config, *, fix: str | None = N
             lambda candidate: _parse_errors(language, candidate) <= _parse_errors(language, data),
             unsafe_fixes, encoding,
         )
+        report.notices.extend(Notice(display, message) for message in outcome.dropped)
         if outcome.changed:
             report.fixes.append(outcome)
+            if fix == "apply":
+                report.findings = lint_source(display, language, outcome.fixed, plan).findings
     report.sort()
     return report
 
 
-def _fix(report: Report, sources: dict[str, SourceFile], plan: Plan, mode: str, unsafe: bool) -> None:
+def _fix(report: Report, sources: dict[str, SourceFile], plans: _Plans, mode: str, unsafe: bool) -> None:
     from . import fixes
 
     fixable = sorted({f.path for f in report.findings if f.fix is not None and (f.fix.safe or unsafe)})
@@ -243,8 +229,9 @@ def _fix(report: Report, sources: dict[str, SourceFile], plan: Plan, mode: str, 
             report.errors.append(f"{display}: cannot read for fixing: {exc.strerror or exc}")
             continue
         encoding = fixes.python_encoding(data) if source.language == "python" else "utf-8"
+        plan = plans.of(source)
 
-        def lint(candidate: bytes, source=source) -> list[Finding]:
+        def lint(candidate: bytes, source=source, plan=plan) -> list[Finding]:
             return lint_source(source.display, source.language, candidate, plan).findings
 
         def parses(candidate: bytes, source=source, baseline=data) -> bool:
@@ -281,30 +268,36 @@ def _parse_errors(language: str, data: bytes) -> int:
     return int(frontend.parse("", data).root.has_error)
 
 
-_worker_plan: Plan | None = None
+_worker_plans: list[Plan] = []
 _worker_memory: "_HeapTrimmer | None" = None
 
 
 _big_parse = None  # a lock the workers share: one big Python file parsed at a time
 
 
-def _init_worker(config: Config, prefilter: bool, big_parse=None) -> None:
-    global _worker_plan, _worker_memory, _big_parse
-    _worker_plan = make_plan(config, prefilter=prefilter)
+def _init_worker(configs: list[Config], prefilter: bool, big_parse=None) -> None:
+    global _worker_plans, _worker_memory, _big_parse
+    _worker_plans = [make_plan(config, prefilter=prefilter) for config in configs]
     _worker_memory = _HeapTrimmer()
     _big_parse = big_parse
 
 
-def _lint_in_worker(source: SourceFile) -> FileResult:
-    assert _worker_plan is not None and _worker_memory is not None
+def _lint_in_worker(source: SourceFile, plan_number: int) -> FileResult:
+    assert _worker_plans and _worker_memory is not None
+    plan = _worker_plans[plan_number]
     if _big_parse is not None and source.language == "python" and source.size > BIG_PYTHON_FILE:
         with _big_parse:  # libcst needs ~300 bytes of memory per byte of source: not two of those at once
-            result = lint_file(source, _worker_plan)
+            result = lint_file(source, plan)
             _worker_memory.check()
         return result
-    result = lint_file(source, _worker_plan)
+    result = lint_file(source, plan)
     _worker_memory.check()
     return result
+
+
+def _submit(pool: ProcessPoolExecutor, plans: _Plans, source: SourceFile):
+    """A file goes to a worker without its Config (the workers have them all, by number)."""
+    return pool.submit(_lint_in_worker, replace(source, config=None), plans.number(source.config))
 
 
 class _HeapTrimmer:
@@ -343,8 +336,8 @@ class _Dispatcher:
     """Files to parse go to a worker pool as soon as there are enough of them to pay for it (the pool starts
     while the rest are still being read and prefiltered); a short list is linted in-process."""
 
-    def __init__(self, plan: Plan, config: Config, prefilter: bool, workers: int) -> None:
-        self.plan, self.config, self.prefilter, self.workers = plan, config, prefilter, workers
+    def __init__(self, plans: _Plans, workers: int) -> None:
+        self.plans, self.workers = plans, workers
         self.sources: list[SourceFile] = []
         self.futures: list = []
         self.pool: ProcessPoolExecutor | None = None
@@ -354,23 +347,23 @@ class _Dispatcher:
         if self.pool is None and self.workers > 1 and len(self.sources) >= POOL_THRESHOLD:
             context = _mp_context()
             self.pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_init_worker,
-                                            initargs=(self.config, self.prefilter, context.Lock()))
-            self.futures = [self.pool.submit(_lint_in_worker, s) for s in self.sources]
+                                            initargs=(self.plans.configs, self.plans.prefilter, context.Lock()))
+            self.futures = [_submit(self.pool, self.plans, s) for s in self.sources]
         elif self.pool is not None:
-            self.futures.append(self.pool.submit(_lint_in_worker, source))
+            self.futures.append(_submit(self.pool, self.plans, source))
 
     def results(self):
         """(source, result) in the order the files were added."""
         if self.pool is None:
             for source in self.sources:
-                yield source, lint_file(source, self.plan)
+                yield source, lint_file(source, self.plans.of(source))
             return
         try:
             for index, (source, future) in enumerate(zip(self.sources, self.futures)):
                 try:
                     result = future.result()
                 except BrokenProcessPool:  # name the file that kills a worker: the rest one at a time
-                    yield from _in_pool(self.sources[index:], self.config, self.prefilter, 1)
+                    yield from _in_pool(self.sources[index:], self.plans, 1)
                     return
                 yield source, result
         finally:
@@ -386,7 +379,7 @@ def _mp_context():
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
-def _in_pool(files: list[SourceFile], config: Config, prefilter: bool, workers: int):
+def _in_pool(files: list[SourceFile], plans: _Plans, workers: int):
     """Lint in worker processes, results in input order; a crashed worker is named, never hidden."""
     context = _mp_context()
     remaining = list(files)
@@ -394,8 +387,8 @@ def _in_pool(files: list[SourceFile], config: Config, prefilter: bool, workers: 
     while remaining:
         pool_size = 1 if crashed_alone else workers
         with ProcessPoolExecutor(pool_size, mp_context=context, initializer=_init_worker,
-                                 initargs=(config, prefilter)) as pool:
-            futures = [(source, pool.submit(_lint_in_worker, source)) for source in remaining]
+                                 initargs=(plans.configs, plans.prefilter)) as pool:
+            futures = [(source, _submit(pool, plans, source)) for source in remaining]
             done = 0
             try:
                 for source, future in futures:
@@ -412,8 +405,8 @@ def _in_pool(files: list[SourceFile], config: Config, prefilter: bool, workers: 
             remaining = remaining[done:]
 
 
-def _cache_key(display: str, language: str, data: bytes, rules: tuple[Rule, ...], plan: Plan) -> str:
-    return cache.key(display, language, data, tuple(r.code for r in rules), _ignored_codes(display, plan))
+def _cache_key(display: str, language: str, data: bytes, plan: Plan) -> str:
+    return cache.key(plan.fingerprint, display, language, data)
 
 
 def _syntax_finding(path: str, line: int, col: int, reason: str) -> Finding:
@@ -477,7 +470,7 @@ def lint_source(display: str, language: str, data: bytes, plan: Plan) -> FileRes
             text = data.decode("utf-8", "replace")
             result.findings, result.notices = _apply_suppressions(display, language, text, [], plan)
         return result
-    result.cache_key = _cache_key(display, language, data, rules, plan)
+    result.cache_key = _cache_key(display, language, data, plan)
     if b"\x00" in data:
         result.findings.append(_syntax_finding(display, 1, 1, "binary file (contains NUL bytes), not linted"))
         return result

@@ -1,4 +1,4 @@
-"""Per-file results keyed by content, path, connlint version and the rules that ran (like ruff's cache).
+"""Per-file results keyed by content, path and the file's whole plan (see plan.py), like ruff's cache.
 
 One SQLite file under `.connlint_cache/`: safe under concurrent runs (SQLite locks), and a corrupt or
 unreadable cache is set aside and rebuilt, never trusted.
@@ -14,7 +14,6 @@ from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
 
-from . import __version__
 from .findings import Edit, Finding, Fix, Notice, Severity
 
 CACHE_DIR_NAME = ".connlint_cache"
@@ -34,21 +33,13 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def key(display: str, language: str, data: bytes, rule_codes: tuple[str, ...], skipped: frozenset[str]) -> str:
+def key(plan_fingerprint: str, display: str, language: str, data: bytes) -> str:
+    """A file's result key: its plan (every setting, connlint's code and versions), its path and content."""
     digest = hashlib.blake2b(digest_size=20)
-    for part in (__version__, str(SCHEMA), code_fingerprint(), display, language, ",".join(rule_codes), ",".join(sorted(skipped))):
+    for part in (plan_fingerprint, display, language):
         digest.update(part.encode("utf-8", "surrogateescape"))
         digest.update(b"\0")
     digest.update(data)
-    return digest.hexdigest()
-
-
-def plan_fingerprint(material: str) -> str:
-    """What decides every file's result apart from its content: connlint itself and the run's plan."""
-    digest = hashlib.blake2b(digest_size=20)
-    for part in (__version__, str(SCHEMA), code_fingerprint(), material):
-        digest.update(part.encode("utf-8", "surrogateescape"))
-        digest.update(b"\0")
     return digest.hexdigest()
 
 
@@ -82,7 +73,6 @@ class Cache:
         self.db: sqlite3.Connection | None = None
         self.pending: list[tuple[str, str]] = []
         self.pending_stamps: list[tuple[str, str, str, str]] = []
-        self.plan = ""
         self.warning: str | None = None
 
     def open(self) -> "Cache":
@@ -132,25 +122,24 @@ class Cache:
         except (sqlite3.Error, ValueError, KeyError, TypeError):
             return None
 
-    def stamps(self, plan: str, paths: list[str]) -> dict[str, tuple[str, str]]:
-        """display path -> (stamp, result key) recorded by earlier runs with this plan, for these paths."""
-        self.plan = plan
-        found: dict[str, tuple[str, str]] = {}
+    def stamps(self, paths: list[str]) -> dict[tuple[str, str], tuple[str, str]]:
+        """(display path, plan) -> (stamp, result key) recorded by earlier runs, for these paths."""
+        found: dict[tuple[str, str], tuple[str, str]] = {}
         if self.db is None:
             return found
         try:
             for start in range(0, len(paths), 500):
                 chunk = paths[start:start + 500]
-                query = f"SELECT path, stamp, key FROM stamps WHERE plan = ? AND path IN ({','.join('?' * len(chunk))})"
-                found.update((path, (stamp, key)) for path, stamp, key in self.db.execute(query, (plan, *chunk)))
+                query = f"SELECT path, plan, stamp, key FROM stamps WHERE path IN ({','.join('?' * len(chunk))})"
+                found.update(((path, plan), (stamp, key)) for path, plan, stamp, key in self.db.execute(query, chunk))
         except sqlite3.Error:
             return {}
         return found
 
-    def stamp(self, source, cache_key: str, settled_ns: int) -> None:
+    def stamp(self, source, plan: str, cache_key: str, settled_ns: int) -> None:
         """Remember `source`'s stamp for its result; not for a file modified too recently to trust its mtime."""
         if self.db is not None and source.stamp and source.mtime_ns < settled_ns:
-            self.pending_stamps.append((source.display, self.plan, source.stamp, cache_key))
+            self.pending_stamps.append((source.display, plan, source.stamp, cache_key))
 
     def put(self, cache_key: str, findings: list[Finding], notices: list[Notice]) -> None:
         if self.db is not None:

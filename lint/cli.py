@@ -5,24 +5,46 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import NoReturn
 
 import click
 
 from . import __version__
+from .config import SEVERITIES
 from .reporters import COLOR_FORMATS, FORMATS
+from .reporters.common import printable
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class DefaultGroup(click.Group):
-    """`connlint PATH...` means `connlint check PATH...`; sub-commands are named first."""
+    """`connlint PATH...` means `connlint check PATH...`; sub-commands are named first. A first argument
+    that names both a sub-command and an existing path is refused, not guessed."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+        if args and args[0] in self.commands and args[0] != "check" and os.path.lexists(args[0]):
+            if not _names_the_command(args):
+                name = args[0]
+                command = f"connlint {name} --stdio" if name == "server" else f"connlint {name} --"
+                raise click.UsageError(f"`{name}` is both a connlint command and a path here: "
+                                       f"`connlint check {name}` lints the path, `{command}` runs the command")
+        elif not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
             args = ["check", *args]
         return super().parse_args(ctx, args)
+
+
+def _names_the_command(args: list[str]) -> bool:
+    """`connlint server --stdio`, `connlint rule CODE` (CODE not a path), or the command with `--` after it."""
+    rest = args[1:]
+    if "--" in rest or "--help" in rest or "-h" in rest:
+        return True
+    if args[0] == "server":
+        return "--stdio" in rest
+    if args[0] == "rule":
+        return bool(rest) and not rest[0].startswith("-") and not os.path.lexists(rest[0])
+    return False
 
 
 @click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -50,20 +72,27 @@ def _fail(message: str) -> NoReturn:
 @click.option("--extend-select", multiple=True, help="Rule codes or prefixes to enable in addition.")
 @click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
 @click.option("--exclude", multiple=True, help="Gitignore-style pattern of paths to skip (repeatable).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file (pyproject.toml or connlint.toml).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Config file (pyproject.toml or connlint.toml) for every file, instead of the nearest one.")
 @click.option("--isolated", is_flag=True, help="Ignore every config file.")
 @click.option("--no-respect-gitignore", is_flag=True, help="Lint files that .gitignore files exclude.")
 @click.option("--force-exclude", is_flag=True,
               help="Apply excludes to paths named on the command line too (for pre-commit hooks).")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
+              help="The least severe finding that makes the run exit 1 (default: warning; notes never fail).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
+@click.option("-q", "--quiet", is_flag=True, help="Print the findings only: no summary, notices or hints.")
 @click.option("--explain", "explain", metavar="CODE", help="Print a rule's documentation and exit.")
+@click.option("--show-settings", is_flag=True, help="Print the settings that apply to the first PATH, and which file they come from.")
+@click.option("--show-files", is_flag=True, help="Print the files that would be linted, and exit.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the usable cores; small runs stay in one process).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the results cache.")
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
               help="Where to keep the cache (default: .connlint_cache beside the config, else here).")
 @click.option("--fix", is_flag=True, help="Apply safe fixes to the files (atomically).")
-@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff: also fixes that add behaviour.")
+@click.option("--fix-only", is_flag=True, help="Apply safe fixes and report nothing else (exit 0 unless an error).")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix, --fix-only or --diff: also fixes that add behaviour.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
 @click.option("--show-fixes", is_flag=True, help="With --fix: list each fixed finding.")
 @click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False),
@@ -72,136 +101,307 @@ def _fail(message: str) -> NoReturn:
               help="Record every current finding in this baseline file, then exit 0.")
 @click.option("--add-noqa", is_flag=True, help="Insert a suppression comment on every current finding.")
 @click.option("--changed-since", metavar="REV", help="Report only findings on lines changed since a git revision.")
-@click.option("--stdin-filename", metavar="PATH", help="Lint standard input as if it were this file.")
+@click.option("--stdin-filename", metavar="PATH",
+              help="Lint standard input as if it were this file (also: `-` as the path); with --fix, print the fixed source.")
 @click.option("--no-prefilter", is_flag=True, hidden=True, help="Parse every file (for testing the prefilter).")
-def check(paths, fmt, output, statistics, select, extend_select, ignore, exclude, config_path, isolated,
-          no_respect_gitignore, force_exclude, exit_zero, explain, jobs, no_cache, cache_dir, fix, unsafe_fixes, diff,
-          show_fixes, baseline_path, write_baseline_path, add_noqa, changed_since, stdin_filename,
-          no_prefilter) -> None:
-    """Lint PATHS (files or folders; default: the current folder)."""
-    if explain:
-        _explain(explain)
+def check(paths, **options) -> None:
+    """Lint PATHS (files or folders; default: the current folder; `-`: standard input)."""
+    opts = _Options(paths=tuple(paths), **options)
+    if opts.explain:
+        _explain(opts.explain)
         return
-    from .config import ConfigError, find_config_file, load, with_overrides
+    _refuse_ignored_options(opts)
+    resolver = _resolver(opts)
+    if opts.show_settings:
+        _show_settings(opts, resolver)
+    if opts.show_files:
+        _show_files(opts, resolver)
+    if opts.stdin_filename or opts.paths == ("-",):
+        _check_stdin(opts, resolver)
+    _check_paths(opts, resolver)
+
+
+@dataclass(frozen=True)
+class _Options:
+    paths: tuple[str, ...]
+    fmt: str | None
+    output: str | None
+    statistics: bool
+    select: tuple[str, ...]
+    extend_select: tuple[str, ...]
+    ignore: tuple[str, ...]
+    exclude: tuple[str, ...]
+    config_path: str | None
+    isolated: bool
+    no_respect_gitignore: bool
+    force_exclude: bool
+    fail_on: str | None
+    exit_zero: bool
+    quiet: bool
+    explain: str | None
+    show_settings: bool
+    show_files: bool
+    jobs: int | None
+    no_cache: bool
+    cache_dir: str | None
+    fix: bool
+    fix_only: bool
+    unsafe_fixes: bool
+    diff: bool
+    show_fixes: bool
+    baseline_path: str | None
+    write_baseline_path: str | None
+    add_noqa: bool
+    changed_since: str | None
+    stdin_filename: str | None
+    no_prefilter: bool
+
+    @property
+    def fixing(self) -> bool:
+        return self.fix or self.fix_only
+
+
+def _refuse_ignored_options(opts: _Options) -> None:
+    """An option that would be silently ignored is a one-line error instead."""
+    modes = [name for name, on in (("--fix", opts.fix), ("--fix-only", opts.fix_only), ("--diff", opts.diff),
+                                    ("--add-noqa", opts.add_noqa), ("--write-baseline", opts.write_baseline_path),
+                                    ("--show-settings", opts.show_settings), ("--show-files", opts.show_files)) if on]
+    if len(modes) > 1:
+        _fail(f"{' and '.join(modes)} cannot be used together")
+    mode = modes[0] if modes else None
+    if opts.unsafe_fixes and not (opts.fixing or opts.diff):
+        _fail("--unsafe-fixes only applies with --fix, --fix-only or --diff")
+    if opts.show_fixes and not opts.fixing:
+        _fail("--show-fixes only applies with --fix or --fix-only")
+    if opts.statistics and opts.fmt not in (None, "text", "concise", "json", "json-lines"):
+        _fail(f"--statistics prints text or JSON, not --format {opts.fmt}")
+    reporting = ("--statistics", opts.statistics), ("--format", opts.fmt), ("-o/--output", opts.output)
+    if mode in ("--diff", "--fix-only", "--add-noqa", "--write-baseline", "--show-settings", "--show-files"):
+        for name, given in reporting:
+            if given:
+                _fail(f"{name} does not apply with {mode}, which prints no report")
+    if mode in ("--show-settings", "--show-files", "--write-baseline") and opts.baseline_path:
+        _fail(f"--baseline does not apply with {mode}")
+    stdin = opts.stdin_filename or opts.paths == ("-",)
+    if stdin and mode in ("--add-noqa", "--write-baseline", "--show-files"):
+        _fail(f"standard input cannot be combined with {mode}")
+    if stdin and opts.changed_since:
+        _fail("standard input cannot be combined with --changed-since")
+    if opts.stdin_filename and any(p != "-" for p in opts.paths):
+        _fail("--stdin-filename lints standard input: give no other PATHS (or `-`)")
+    if "-" in opts.paths and opts.paths != ("-",):
+        _fail("`-` (standard input) cannot be combined with other PATHS")
+
+
+def _resolver(opts: _Options):
+    from .config import ConfigError, Resolver
     from .registry import all_rules
 
-    known = tuple(all_rules())
+    overrides = dict(select=opts.select, extend_select=opts.extend_select, ignore=opts.ignore, exclude=opts.exclude,
+                     no_respect_gitignore=opts.no_respect_gitignore, force_exclude=opts.force_exclude,
+                     fail_on=opts.fail_on)
     try:
-        if isolated and config_path:
-            raise ConfigError("--isolated and --config cannot be used together")
-        if config_path:
-            cfg = load(Path(config_path), known, explicit=True)
-        elif isolated:
-            cfg = load(None, known)
-        else:
-            cfg = load(find_config_file(Path.cwd()), known)
-        cfg = with_overrides(cfg, known, select=select, extend_select=extend_select, ignore=ignore,
-                             exclude=exclude, no_respect_gitignore=no_respect_gitignore, force_exclude=force_exclude)
+        return Resolver(tuple(all_rules()), config_file=Path(opts.config_path) if opts.config_path else None,
+                        isolated=opts.isolated, overrides=overrides)
     except ConfigError as exc:
         _fail(str(exc))
 
+
+def _show_settings(opts: _Options, resolver) -> NoReturn:
+    from .config import ConfigError
+    from .plan import make_plan
+
+    target = opts.stdin_filename or next((p for p in opts.paths if p != "-"), ".")
+    try:
+        config = resolver.for_path(target)
+    except ConfigError as exc:
+        _fail(str(exc))
+    plan = make_plan(config)
+    source = config.source or "none (the defaults)"
+    click.echo(f"Settings for: {target}")
+    click.echo(f"Config file: {source}")
+    if resolver.fixed is not None:
+        click.echo("  (" + ("--config" if config.source else "--isolated") + ": one configuration for every file)")
+    click.echo(f"Root: {config.root}")
+    for item in fields(config):
+        if item.name not in ("root", "source"):
+            click.echo(f"{item.name.replace('_', '-')} = {_setting(getattr(config, item.name))}")
+    click.echo(f"enabled rules = {', '.join(sorted(plan.enabled))}")
+    click.echo(f"not reported in test files = {', '.join(sorted(plan.test_exempt_codes)) or '-'}")
+    sys.exit(EXIT_CLEAN)
+
+
+def _setting(value) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_setting(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, Path)):
+        return f'"{value}"'
+    return "-" if value is None else str(value)
+
+
+def _show_files(opts: _Options, resolver) -> NoReturn:
+    from .config import ConfigError
+    from .discovery import discover
+
+    try:
+        files, problems = discover(list(opts.paths) or ["."], resolver)
+    except FileNotFoundError as exc:
+        _fail(f"{exc.args[0]}: no such file or folder")
+    except ConfigError as exc:
+        _fail(str(exc))
+    for source in files:
+        click.echo(printable(source.display))
+    for problem in problems:
+        click.echo(f"connlint: {'error' if problem.is_error else 'warning'}: {printable(problem.display)}: "
+                   f"{problem.reason}", err=True)
+    sys.exit(EXIT_CLEAN)
+
+
+def _check_stdin(opts: _Options, resolver) -> NoReturn:
+    """Standard input linted as --stdin-filename (or as Python, for a bare `-`); with --fix or
+    --fix-only the fixed source goes to standard output and the findings left to standard error."""
+    from .api import run_stdin
+    from .discovery import display_path
+
+    filename = opts.stdin_filename or "-"
+    data = sys.stdin.buffer.read()
+    fix = "apply" if opts.fixing else "diff" if opts.diff else None
+    report = run_stdin(filename, data, resolver, fix=fix, unsafe_fixes=opts.unsafe_fixes,
+                       language=None if opts.stdin_filename else "python", prefilter=not opts.no_prefilter)
+    sources = {display_path(filename, os.getcwd()): data.decode("utf-8", "replace")}
+    if opts.fixing:
+        fixed = report.fixes[0].fixed if report.fixes else data
+        _emit_notices(report, opts)
+        sys.stdout.buffer.write(fixed)
+        sys.stdout.flush()
+        if not opts.fix_only and report.findings and not opts.quiet:
+            click.echo(_render("text", report, opts, False, sources), nl=False, err=True)
+        sys.exit(_exit_code(report, opts, resolver))
+    _finish(report, opts, resolver, sources)
+
+
+def _check_paths(opts: _Options, resolver) -> NoReturn:
     import signal
 
     from .api import note_interrupt, run
-    from .reporters import render
+    from .cache import CACHE_DIR_NAME
+    from .config import ConfigError
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, note_interrupt)
-
-    modes = [name for name, on in (("--fix", fix), ("--diff", diff), ("--add-noqa", add_noqa),
-                                    ("--write-baseline", write_baseline_path)) if on]
-    if len(modes) > 1:
-        _fail(f"{' and '.join(modes)} cannot be used together")
-    if stdin_filename and (fix or add_noqa):
-        _fail("--stdin-filename cannot be combined with --fix or --add-noqa (use --diff)")
-    baseline_path = baseline_path or cfg.baseline
-    sources = None
+    root = resolver.default.root
+    cache_path = None if opts.no_cache else Path(opts.cache_dir) if opts.cache_dir else Path(root) / CACHE_DIR_NAME
+    fix_mode = "apply" if opts.fixing else "diff" if opts.diff else None
+    progress = _Progress() if sys.stderr.isatty() and not os.environ.get("CI") else None
     try:
-        from .cache import CACHE_DIR_NAME
-
-        cache_path = None if no_cache else Path(cache_dir) if cache_dir else Path(cfg.root) / CACHE_DIR_NAME
-        fix_mode = "apply" if fix else "diff" if diff else None
-        if stdin_filename:
-            from .api import run_stdin
-
-            from .discovery import display_path
-
-            stdin_data = sys.stdin.buffer.read()
-            sources = {display_path(stdin_filename, os.getcwd()): stdin_data.decode("utf-8", "replace")}
-            report = run_stdin(stdin_filename, stdin_data, cfg, fix=fix_mode, unsafe_fixes=unsafe_fixes)
-        else:
-            progress = _Progress() if sys.stderr.isatty() and not os.environ.get("CI") else None
-            try:
-                report = run(list(paths) or ["."], cfg, prefilter=not no_prefilter, jobs=jobs,
-                             cache_dir=cache_path, fix=fix_mode, unsafe_fixes=unsafe_fixes, progress=progress)
-            finally:
-                if progress is not None:
-                    progress.clear()
+        report = run(list(opts.paths) or ["."], resolver, prefilter=not opts.no_prefilter, jobs=opts.jobs,
+                     cache_dir=cache_path, fix=fix_mode, unsafe_fixes=opts.unsafe_fixes, progress=progress)
     except FileNotFoundError as exc:
         _fail(f"{exc.args[0]}: no such file or folder")
+    except ConfigError as exc:
+        _fail(str(exc))
+    finally:
+        if progress is not None:
+            progress.clear()
 
     from . import adoption
 
+    baseline_path = opts.baseline_path or resolver.default.baseline
     try:
-        if changed_since:
-            adoption.keep_changed_since(report, changed_since)
-        if write_baseline_path:
-            count = adoption.write_baseline(report, Path(write_baseline_path))
-            click.echo(f"connlint: wrote {count} finding(s) to {write_baseline_path}", err=True)
+        if opts.changed_since:
+            adoption.keep_changed_since(report, opts.changed_since)
+        if opts.write_baseline_path:
+            count = adoption.write_baseline(report, Path(opts.write_baseline_path))
+            click.echo(f"connlint: wrote {count} finding(s) to {opts.write_baseline_path}", err=True)
             sys.exit(EXIT_CLEAN)
         if baseline_path:
             adoption.apply_baseline(report, Path(baseline_path))
-        if add_noqa:
+        if opts.add_noqa:
             added = adoption.add_noqa(report)
             click.echo(f"connlint: added {added} suppression comment(s)", err=True)
             sys.exit(EXIT_ERROR if report.errors else EXIT_CLEAN)
     except adoption.AdoptionError as exc:
         _fail(str(exc))
 
-    if diff:
-        for notice in report.notices:
-            click.echo(f"connlint: {notice.level}: {notice.path}: {notice.message}", err=True)
+    if opts.diff:
+        _emit_notices(report, opts)
         click.echo("".join(f.diff() for f in report.fixes), nl=False)
         fixed = sum(len(f.applied) for f in report.fixes)
-        click.echo(f"connlint: {fixed} fix(es) would be applied to {len(report.fixes)} file(s)", err=True)
+        if not opts.quiet:
+            click.echo(f"connlint: {fixed} fix(es) would be applied to {len(report.fixes)} file(s)", err=True)
         sys.exit(EXIT_ERROR if report.errors else EXIT_FINDINGS if report.fixes else EXIT_CLEAN)
-    if fix:
+    if opts.fixing:
         fixed = [finding for outcome in report.fixes for finding in outcome.applied]
-        if show_fixes:
+        if opts.show_fixes:
             for finding in sorted(fixed, key=lambda f: f.sort_key):
-                click.echo(f"fixed: {finding.path}:{finding.line}:{finding.col}: {finding.code} {finding.fix.title}",
-                           err=True)
-        click.echo(f"connlint: fixed {len(fixed)} problem(s) in {len(report.fixes)} file(s)", err=True)
+                click.echo(f"fixed: {printable(finding.path)}:{finding.line}:{finding.col}: {finding.code} "
+                           f"{finding.fix.title}", err=True)
+        if not opts.quiet:
+            click.echo(f"connlint: fixed {len(fixed)} problem(s) in {len(report.fixes)} file(s)", err=True)
+        if opts.fix_only:
+            _emit_notices(report, opts)
+            sys.exit(EXIT_ERROR if report.errors else EXIT_CLEAN)
+    _finish(report, opts, resolver, None)
 
+
+def _emit_notices(report, opts: _Options) -> None:
     for notice in report.notices:
+        if opts.quiet and notice.level != "error":
+            continue
         where = f"{notice.path}:{notice.line}" if notice.line else notice.path
-        click.echo(f"connlint: {notice.level}: {where}: {notice.message}", err=True)
+        click.echo(f"connlint: {notice.level}: {printable(where)}: {notice.message}", err=True)
     for error in report.errors:
         click.echo(f"connlint: error: {error}", err=True)
 
-    fmt = fmt or "text"
-    color = _use_color(fmt, output)
-    if statistics:
+
+def _render(fmt: str, report, opts: _Options, color: bool, sources) -> str:
+    from .reporters import render
+
+    if fmt in ("text", "concise") and opts.quiet:
+        from .reporters.text import header
+
+        return "".join(header(f, color, opts.unsafe_fixes) + "\n" for f in report.findings)
+    return render(fmt, report, color=color, unsafe_fixes=opts.unsafe_fixes, **({"sources": sources} if sources else {}))
+
+
+def _finish(report, opts: _Options, resolver, sources) -> NoReturn:
+    """Notices to stderr, the report to stdout or -o, and the exit code."""
+    _emit_notices(report, opts)
+    fmt = opts.fmt or "text"
+    color = _use_color(fmt, opts.output)
+    if opts.statistics:
         from .reporters import statistics as stats
 
         text = (stats.render_json if fmt in ("json", "json-lines") else stats.render)(report)
     else:
-        text = render(fmt, report, color=color, **({"sources": sources} if sources else {}))
-    if output:
+        text = _render(fmt, report, opts, color, sources)
+    if opts.output:
         try:
             from .fixes import write_atomic
 
-            write_atomic(output, text.encode("utf-8"))
+            write_atomic(opts.output, text.encode("utf-8"))
         except OSError as exc:
-            _fail(f"{output}: cannot write: {exc.strerror or exc}")
+            _fail(f"{opts.output}: cannot write: {exc.strerror or exc}")
     else:
         click.echo(text, nl=False, color=color or None)
+    sys.exit(_exit_code(report, opts, resolver))
 
+
+def _exit_code(report, opts: _Options, resolver) -> int:
+    """2 for an internal error; 1 when a finding is at least as severe as its file's `fail-on`."""
     if report.errors:
-        sys.exit(EXIT_ERROR)
-    if report.findings and not exit_zero:
-        sys.exit(EXIT_FINDINGS)
-    sys.exit(EXIT_CLEAN)
+        return EXIT_ERROR
+    if opts.exit_zero:
+        return EXIT_CLEAN
+    return EXIT_FINDINGS if any(fails(f, resolver) for f in report.findings) else EXIT_CLEAN
+
+
+def fails(finding, resolver) -> bool:
+    """Is `finding` at least as severe as the fail-on level of its file's config?"""
+    threshold = resolver.for_path(finding.path).fail_on
+    return SEVERITIES.index(finding.severity.value) <= SEVERITIES.index(threshold)
 
 
 def _use_color(fmt: str, output: str | None) -> bool:
@@ -306,7 +506,8 @@ def sockets_command(port, pid, watch, count, fmt, max_time_wait, top, proc_root)
 
 
 @main.command("server")
-def server_command() -> None:
+@click.option("--stdio", is_flag=True, help="Talk over standard input and output (the default and only transport).")
+def server_command(stdio: bool) -> None:
     """Run the Language Server over standard input and output (for editors; needs `connlint[lsp]`)."""
     try:
         from .server import serve

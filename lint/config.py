@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import os
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,6 +20,7 @@ DEFAULT_EXCLUDE = (
     "site-packages/", "testdata/", "_build/", "buck-out/", ".eggs/",
 )
 CONFIG_FILES = ("connlint.toml", ".connlint.toml", "pyproject.toml")
+SEVERITIES = ("error", "warning", "note")  # most severe first
 
 
 class ConfigError(Exception):
@@ -40,6 +43,7 @@ class Config:
     max_file_size_mb: float = 20.0
     baseline: Path | None = None
     require_reason: bool = False
+    fail_on: str = "warning"  # the least severe level that makes the run exit 1
 
     def enabled_codes(self, known: Iterable[str]) -> frozenset[str]:
         chosen = self.select + self.extend_select
@@ -77,24 +81,111 @@ def _str_list(value: Any, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def find_config_file(start: Path) -> Path | None:
-    """The nearest connlint.toml, or pyproject.toml with a [tool.connlint] table, from `start` upward."""
-    for folder in (start, *start.parents):
-        for name in CONFIG_FILES:
-            candidate = folder / name
-            if not candidate.is_file():
-                continue
-            if name != "pyproject.toml":
-                return candidate
-            try:
-                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError) as exc:
-                raise ConfigError(f"{candidate}: cannot read: {exc}") from None
-            except tomllib.TOMLDecodeError as exc:
-                raise ConfigError(f"{candidate}: invalid TOML: {exc}") from None
-            if "connlint" in data.get("tool", {}):
-                return candidate
+def config_in(folder: Path) -> Path | None:
+    """The config file of this folder itself: connlint.toml, .connlint.toml, or a pyproject.toml with
+    a [tool.connlint] table."""
+    for name in CONFIG_FILES:
+        candidate = folder / name
+        if not candidate.is_file():
+            continue
+        if name != "pyproject.toml":
+            return candidate
+        if "connlint" in _read_toml(candidate).get("tool", {}):
+            return candidate
     return None
+
+
+def find_config_file(start: Path) -> Path | None:
+    """The nearest config file from `start` upward, stopping at the repository root (the folder with .git)."""
+    for folder in (start, *start.parents):
+        found = config_in(folder)
+        if found is not None:
+            return found
+        if (folder / ".git").exists():
+            return None
+    return None
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
+class Resolver:
+    """The Config of each path (ruff's rule): the nearest config file above it, else the one found from
+    the current folder, with the command line's options over it. `--config FILE` applies that one file to
+    every path; `--isolated` applies none. Folders are looked up once."""
+
+    def __init__(self, known: Iterable[str], *, cwd: str | os.PathLike | None = None,
+                 config_file: Path | None = None, isolated: bool = False, overrides: dict | None = None,
+                 fixed: Config | None = None) -> None:
+        if isolated and config_file:
+            raise ConfigError("--isolated and --config cannot be used together")
+        self.known = tuple(known)
+        self.cwd = Path(os.path.abspath(cwd or os.getcwd()))
+        self.overrides = overrides or {}
+        self._nearest: dict[str, Path | None] = {}
+        self._loaded: dict[Path, Config] = {}
+        self.fixed = fixed
+        if config_file is not None:
+            self.fixed = self._apply(load(Path(config_file), self.known, explicit=True))
+        elif isolated:
+            self.fixed = self._apply(Config(root=self.cwd))
+        found = None if self.fixed else self.config_file_for(self.cwd)
+        self.default = self.fixed or (self._load(found) if found else self._apply(Config(root=self.cwd)))
+
+    @classmethod
+    def single(cls, config: Config) -> "Resolver":
+        """Every path gets `config` (tests, and callers that already chose one)."""
+        return cls((), cwd=config.root, fixed=config)
+
+    def _apply(self, config: Config) -> Config:
+        return with_overrides(config, self.known, **self.overrides) if self.overrides else config
+
+    def _load(self, path: Path) -> Config:
+        config = self._loaded.get(path)
+        if config is None:
+            config = self._loaded[path] = self._apply(load(path, self.known))
+        return config
+
+    def config_file_for(self, folder: str | os.PathLike) -> Path | None:
+        """The nearest config file from `folder` upward, up to the repository root (None: there is none)."""
+        current = Path(os.path.abspath(folder))
+        chain: list[str] = []
+        while True:
+            key = str(current)
+            if key in self._nearest:
+                found = self._nearest[key]
+                break
+            chain.append(key)
+            found = config_in(current)
+            if found is not None or (current / ".git").exists() or current.parent == current:
+                break
+            current = current.parent
+        for key in chain:
+            self._nearest[key] = found
+        return found
+
+    def for_folder(self, folder: str | os.PathLike) -> Config:
+        if self.fixed is not None:
+            return self.fixed
+        found = self.config_file_for(folder)
+        return self._load(found) if found is not None else self.default
+
+    def for_path(self, path: str | os.PathLike) -> Config:
+        """The Config of a file (or of a folder named as a path)."""
+        absolute = os.path.abspath(path)
+        return self.for_folder(absolute if os.path.isdir(absolute) else os.path.dirname(absolute))
+
+    def configs(self) -> list[Config]:
+        """Every Config handed out so far, the default first."""
+        seen = [self.default]
+        seen += [c for c in self._loaded.values() if c != self.default]
+        return seen
 
 
 def load(path: Path | None, known_codes: Iterable[str], *, explicit: bool = False) -> Config:
@@ -105,12 +196,7 @@ def load(path: Path | None, known_codes: Iterable[str], *, explicit: bool = Fals
     path = path.resolve() if path.exists() else path
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    data = _read_toml(path)
     if path.name == "pyproject.toml" or isinstance(data.get("tool"), dict) and "connlint" in data["tool"]:
         table = data.get("tool", {}).get("connlint")
         if table is None:
@@ -124,6 +210,23 @@ def load(path: Path | None, known_codes: Iterable[str], *, explicit: bool = Fals
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [{prefix}] must be a table")
     return from_table(table, known, root=path.parent, source=path, prefix=prefix)
+
+
+KEYS = (
+    "select", "extend-select", "ignore", "exclude", "extend-exclude", "per-file-ignores", "ignore-tests",
+    "baseline", "require-reason", "max-file-size", "respect-gitignore", "force-exclude", "fail-on",
+)
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def check_fail_on(value: Any, where: str) -> str:
+    if value not in SEVERITIES:
+        raise ConfigError(f"{where}: expected one of {', '.join(SEVERITIES)}, got {value!r}")
+    return value
 
 
 def from_table(table: dict, known: tuple[str, ...], *, root: Path, source: Path | None, prefix: str = "") -> Config:
@@ -169,8 +272,10 @@ def from_table(table: dict, known: tuple[str, ...], *, root: Path, source: Path 
             if not isinstance(value, bool):
                 raise ConfigError(f"{where(key)}: expected true or false")
             changes[key.replace("-", "_")] = value
+        elif key == "fail-on":
+            changes["fail_on"] = check_fail_on(value, where(key))
         else:
-            raise ConfigError(f"{where(key)}: unknown option")
+            raise ConfigError(f"{where(key)}: unknown option{did_you_mean(key, KEYS)}")
     return replace(cfg, **changes)
 
 
@@ -191,6 +296,8 @@ def with_overrides(cfg: Config, known: Iterable[str], **cli: Any) -> Config:
         changes["respect_gitignore"] = False
     if cli.get("force_exclude"):
         changes["force_exclude"] = True
+    if cli.get("fail_on"):
+        changes["fail_on"] = check_fail_on(cli["fail_on"], "--fail-on")
     return replace(cfg, **changes)
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pathspec
 
-from .config import DEFAULT_EXCLUDE, Config
+from .config import DEFAULT_EXCLUDE, Config, Resolver
 
 LANGUAGE_BY_SUFFIX = {".py": "python", ".pyi": "python", ".go": "go"}
 
@@ -22,6 +22,7 @@ class SourceFile:
     stamp: str = ""  # size, times and identity from stat(): unchanged stamp, unchanged file (the cache's fast path)
     mtime_ns: int = 0
     size: int = 0
+    config: Config | None = field(default=None, compare=False)  # the nearest config's (None: the run's)
 
 
 def stamp_of(st: os.stat_result) -> str:
@@ -132,24 +133,25 @@ def _initial_ignores(folder: str, config: Config) -> _Ignores:
     return ignores
 
 
-def discover(paths: list[str], config: Config, cwd: str | None = None) -> tuple[list[SourceFile], list[Problem]]:
-    """Files to lint and problems met, both sorted by display path; raises FileNotFoundError."""
+def discover(paths: list[str], settings: Config | Resolver,
+             cwd: str | None = None) -> tuple[list[SourceFile], list[Problem]]:
+    """Files to lint, each with the Config of the nearest config file above it, and problems met, both
+    sorted by display path; raises FileNotFoundError (and ConfigError for a broken config file)."""
     cwd = os.path.abspath(cwd or os.getcwd())
-    root = str(config.root)
-
-    excluded = _Excludes(config.all_excludes, root)
+    resolver = settings if isinstance(settings, Resolver) else Resolver.single(settings)
+    excludes = _ExcludesByConfig()
 
     files: dict[str, SourceFile] = {}
     seen_real: set[str] = set()
     problems: dict[str, Problem] = {}
 
-    def add_file(path: str, language: str, st: os.stat_result, real: str = "", shown: str = "") -> None:
+    def add_file(path: str, language: str, st: os.stat_result, config: Config, real: str = "", shown: str = "") -> None:
         real = real or os.path.realpath(path)
         if real in seen_real:
             return
         seen_real.add(real)
         shown = shown or display_path(path, cwd)
-        files[shown] = SourceFile(path, shown, language, stamp_of(st), st.st_mtime_ns, st.st_size)
+        files[shown] = SourceFile(path, shown, language, stamp_of(st), st.st_mtime_ns, st.st_size, config)
 
     for given in paths:
         absolute = os.path.abspath(given)
@@ -158,7 +160,8 @@ def discover(paths: list[str], config: Config, cwd: str | None = None) -> tuple[
             continue
         if not os.path.exists(absolute):
             raise FileNotFoundError(given)
-        if config.force_exclude and excluded.path(absolute, os.path.isdir(absolute)):
+        config = resolver.for_path(absolute)
+        if config.force_exclude and excludes.of(config).path(absolute, os.path.isdir(absolute)):
             continue
         if not os.path.isdir(absolute):
             language = language_of(absolute)
@@ -170,15 +173,39 @@ def discover(paths: list[str], config: Config, cwd: str | None = None) -> tuple[
                     display_path(absolute, cwd), "not a Python (.py, .pyi) or Go (.go) file, skipped", False
                 )
             else:
-                add_file(absolute, language, st)
+                add_file(absolute, language, st, config)
             continue
         # named although excluded (`connlint vendor/`): linted, with the usual skips below it (not above)
-        walk_excluded = _Excludes(DEFAULT_EXCLUDE, absolute) if excluded.path(absolute, True) else excluded
-        _walk(absolute, config, walk_excluded, add_file, problems, cwd)
+        named = excludes.with_named(config, absolute) if excludes.of(config).path(absolute, True) else excludes
+        _walk(absolute, resolver, named, add_file, problems, cwd)
     return (
         [files[k] for k in sorted(files)],
         [problems[k] for k in sorted(problems)],
     )
+
+
+class _ExcludesByConfig:
+    """The exclude matcher of each config, built once; a folder named although its config excludes it
+    is walked with only the default skips of that config, rooted at the folder."""
+
+    def __init__(self, named: dict | None = None) -> None:
+        self.built: dict[int, tuple[Config, _Excludes]] = {}
+        self.named = named or {}
+
+    def of(self, config: Config) -> "_Excludes":
+        if id(config) in self.named:
+            return self.named[id(config)][1]
+        entry = self.built.get(id(config))
+        if entry is None:
+            entry = self.built[id(config)] = (config, _Excludes(config.all_excludes, str(config.root)))
+        return entry[1]
+
+    def with_named(self, config: Config, folder: str) -> "_ExcludesByConfig":
+        named = dict(self.named)
+        named[id(config)] = (config, _Excludes(DEFAULT_EXCLUDE, folder))
+        out = _ExcludesByConfig(named)
+        out.built = self.built
+        return out
 
 
 class _Excludes:
@@ -211,15 +238,16 @@ def force_excluded(path: str, config: Config) -> bool:
     return config.force_exclude and _Excludes(config.all_excludes, str(config.root)).path(os.path.abspath(path), False)
 
 
-def _walk(top: str, config: Config, excluded: _Excludes, add_file, problems: dict, cwd: str) -> None:
+def _walk(top: str, resolver: Resolver, excludes: _ExcludesByConfig, add_file, problems: dict, cwd: str) -> None:
     top_real = os.path.realpath(top)
     visited = {top_real}
-    ignores = _initial_ignores(top, config)
+    ignores = _initial_ignores(top, resolver.for_folder(top))
     if ignores.ignored(top, True):  # named although gitignored: linted, with the .gitignore files below it
         ignores = _Ignores()
     stack = [(top, top_real, ignores)]
     while stack:
         folder, folder_real, ignores = stack.pop()
+        config = resolver.for_folder(folder)
         if config.respect_gitignore:
             ignores = ignores.child(folder)
         try:
@@ -232,8 +260,8 @@ def _walk(top: str, config: Config, excluded: _Excludes, add_file, problems: dic
         # worked out once per folder, not per entry
         shown_folder = display_path(folder, cwd)
         shown_prefix = "" if shown_folder == "." else shown_folder.rstrip("/") + "/"
-        excluded_here = excluded.in_folder(folder)
-        ignored_here = ignores.in_folder(folder)
+        excluded_here = excludes.of(config).in_folder(folder)
+        ignored_here = ignores.in_folder(folder) if config.respect_gitignore else _FolderIgnores([])
         subfolders = []
         for entry in entries:
             name = entry.name
@@ -274,7 +302,7 @@ def _walk(top: str, config: Config, excluded: _Excludes, add_file, problems: dic
             if not stat.S_ISREG(st.st_mode):
                 problems[shown] = Problem(shown, "not a regular file, skipped", False)
                 continue
-            add_file(path, language, st, real, shown)
+            add_file(path, language, st, config, real, shown)
         for sub, sub_real in reversed(subfolders):
             stack.append((sub, sub_real, ignores))
 

@@ -47,7 +47,7 @@ def test_text_output_exit_1_and_summary(in_tmp):
     assert lines[0].startswith("app/views.py:6:24: CL101 ")
     assert lines[1].startswith("svc/main.go:6:2: CL101 ")
     assert lines[2] == ""
-    assert lines[3] == "Found 2 problems in 2 files."
+    assert lines[3] == "Found 2 problems (2 errors) in 2 files."
 
 
 def test_clean_tree_exits_0(in_tmp):
@@ -239,7 +239,7 @@ def test_symlinks_out_of_tree_and_loops(tmp_path):
     found = sorted((d["path"], d["code"]) for d in json.loads(proc.stdout))
     assert found == [("dangling.go", "CL000"), ("main.go", "CL101")]
     text = connlint(".", cwd=tree).stdout
-    assert "dangling.go:1:1: CL000 broken symbolic link" in text
+    assert "dangling.go:1:1: CL000 error: broken symbolic link" in text
 
 
 # ---- suppressions -------------------------------------------------------------------------
@@ -297,9 +297,9 @@ def test_cl000_python_syntax_error_and_binary_run_goes_on(in_tmp):
     proc = connlint(cwd=in_tmp)
     assert proc.returncode == 1
     out = proc.stdout.splitlines()
-    assert out[0] == "binary.py:1:1: CL000 binary file (contains NUL bytes), not linted"
-    assert out[1].startswith("broken.py:2:7: CL000 syntax error: ")
-    assert out[2] == "latin.go:2:1: CL000 Go source is not valid UTF-8 (byte offset 16)"
+    assert out[0] == "binary.py:1:1: CL000 error: binary file (contains NUL bytes), not linted"
+    assert out[1].startswith("broken.py:2:7: CL000 error: syntax error: ")
+    assert out[2] == "latin.go:2:1: CL000 error: Go source is not valid UTF-8 (byte offset 16)"
     assert out[3].startswith("main.go:6:2: CL101")
 
 
@@ -322,7 +322,7 @@ def test_unreadable_file(in_tmp):
     path = write(in_tmp, "secret.go", CLOSE_GO)
     path.chmod(0)
     proc = connlint(cwd=in_tmp)
-    assert "secret.go:1:1: CL000 cannot read: Permission denied" in proc.stdout
+    assert "secret.go:1:1: CL000 error: cannot read: Permission denied" in proc.stdout
 
 
 # ---- determinism --------------------------------------------------------------------------

@@ -62,33 +62,35 @@ def report() -> Report:
 # ---- exact output of each format ---------------------------------------------------------------
 
 TEXT = """\
-app/views.py:1:1: CL203 Handler speaks HTTP/1.0.
-app/views.py:6:23: CL101 [*] View returns `Connection: close`; remove it.
-svc/main.go:5:1: CL301 Server has no idle timeout.
-svc/main.go:6:2: CL101 Handler sets `Connection: close`, 100% of responses close.
+app/views.py:1:1: CL203 note: Handler speaks HTTP/1.0.
+app/views.py:6:23: CL101 [*] error: View returns `Connection: close`; remove it.
+svc/main.go:5:1: CL301 warning: Server has no idle timeout.
+svc/main.go:6:2: CL101 error: Handler sets `Connection: close`, 100% of responses close.
 
-Found 4 problems in 2 files.
+Found 4 problems (2 errors, 1 warning, 1 note) in 2 files.
+[*] 1 fixable with --fix.
 """
 
 FULL = """\
-app/views.py:1:1: CL203 Handler speaks HTTP/1.0.
+app/views.py:1:1: CL203 note: Handler speaks HTTP/1.0.
 1 | from flask import Flask
   | ^^^^
 
-app/views.py:6:23: CL101 [*] View returns `Connection: close`; remove it.
+app/views.py:6:23: CL101 [*] error: View returns `Connection: close`; remove it.
 6 |     return "ok", 200, {"Connection": "close"}
   |                       ^^^^^^^^^^^^^^^^^^^^^^^
   = help: Remove the `Connection: close` header
 
-svc/main.go:5:1: CL301 Server has no idle timeout.
+svc/main.go:5:1: CL301 warning: Server has no idle timeout.
 5 | func h(w http.ResponseWriter, r *http.Request) {
   | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
 
-svc/main.go:6:2: CL101 Handler sets `Connection: close`, 100% of responses close.
+svc/main.go:6:2: CL101 error: Handler sets `Connection: close`, 100% of responses close.
 6 |     w.Header().Set("Connection", "close")
   |     ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
 
-Found 4 problems in 2 files.
+Found 4 problems (2 errors, 1 warning, 1 note) in 2 files.
+[*] 1 fixable with --fix.
 """
 
 GITHUB = """\
@@ -161,15 +163,16 @@ def test_full_takes_sources_and_tolerates_unreadable_files(tree):
     ]
     text = render("full", Report(findings=findings), sources={"mem.py": "a\r\n\tb = 1\r\n"})
     assert text == (
-        "gone.py:3:1: CL101 [*] Gone.\n"
+        "gone.py:3:1: CL101 [*] error: Gone.\n"
         "  = help: Remove the `Connection: close` header\n\n"
-        "folder.py:1:1: CL101 A folder.\n\n"
-        "pipe.go:1:1: CL101 A FIFO.\n\n"
-        "svc/main.go:99:1: CL101 Past the end.\n\n"
-        "mem.py:2:2: CL101 In memory.\n"
+        "folder.py:1:1: CL101 error: A folder.\n\n"
+        "pipe.go:1:1: CL101 error: A FIFO.\n\n"
+        "svc/main.go:99:1: CL101 error: Past the end.\n\n"
+        "mem.py:2:2: CL101 error: In memory.\n"
         "2 |     b = 1\n"
         "  |     ^\n\n"
-        "Found 5 problems in 5 files.\n"
+        "Found 5 problems (5 errors) in 5 files.\n"
+        "[*] 1 fixable with --fix.\n"
     )
 
 
@@ -320,9 +323,9 @@ def test_odd_file_names_cannot_break_text_lines_or_reach_the_terminal(tree, fmt)
     lines = render(fmt, odd_report()).splitlines()
     headers = [line for line in lines if ": CL101 " in line]
     assert len(headers) == len(ODD_NAMES)
-    assert "new\\nline.go:1:1: CL101 In new\\nline.go: 100%" in headers
-    assert "undecodable\\xff.go:1:1: CL101 In undecodable\\xff.go: 100%" in headers
-    assert "esc\\x1b[31m.go:1:1: CL101 In esc\\x1b[31m.go: 100%" in headers
+    assert "new\\nline.go:1:1: CL101 error: In new\\nline.go: 100%" in headers
+    assert "undecodable\\xff.go:1:1: CL101 error: In undecodable\\xff.go: 100%" in headers
+    assert "esc\\x1b[31m.go:1:1: CL101 error: In esc\\x1b[31m.go: 100%" in headers
     assert not any(ch in "".join(lines) for ch in (ESC, "\r", "\x07"))
 
 

@@ -1,12 +1,12 @@
 """The text format plus each finding's source line, a caret underline under its columns and its fix.
 
-    app/views.py:6:24: CL101 [*] Response sets `Connection: close`...
+    app/views.py:6:24: CL101 [*] error: Response sets `Connection: close`...
     6 |     return "ok", 200, {"Connection": "close"}
       |                        ^^^^^^^^^^^^^^^^^^^^^
       = help: Remove the `Connection: close` header
 
 Options:
-    color    as for text; the caret takes the code's colour.
+    color, unsafe_fixes  as for text; the caret takes the code's colour.
     sources  Mapping of Finding.path to the file's text, used instead of reading the file.
 A file that cannot be read (or a line past its end) shows the finding's line alone. Tabs are expanded
 to stops of 4 and wide characters count two columns, so the carets stay under their characters.
@@ -18,16 +18,17 @@ from typing import Mapping
 
 from ..findings import Finding, Report
 from .common import Sources, printable, source_text, width
-from .text import SEVERITY_STYLE, BOLD, header, paint, summary
+from .text import BOLD, SEVERITY_STYLE, fixable, fixable_hint, header, paint, summary
 
 TAB = 4
 
 
-def render(report: Report, *, color: bool = False, sources: Mapping[str, str] | None = None, **_: object) -> str:
+def render(report: Report, *, color: bool = False, sources: Mapping[str, str] | None = None,
+           unsafe_fixes: bool = False, **_: object) -> str:
     lines_of = Sources(sources)
     out: list[str] = []
     for f in report.findings:
-        out.append(header(f, color))
+        out.append(header(f, color, unsafe_fixes))
         gutter = " " * len(str(f.line))
         line = lines_of.line(f.path, f.line)
         if line is not None:
@@ -36,9 +37,13 @@ def render(report: Report, *, color: bool = False, sources: Mapping[str, str] | 
             out.append(f"{f.line} | {shown}".rstrip())
             out.append(f"{gutter} | {' ' * pad}{carets}")
         if f.fix is not None:
-            out.append(f"{gutter} = help: {printable(f.fix.title)}")
+            unsafe = "" if fixable(f, unsafe_fixes) else " (unsafe fix: --fix --unsafe-fixes)"
+            out.append(f"{gutter} = help: {printable(f.fix.title)}{unsafe}")
         out.append("")
     out.append(summary(report))
+    hint = fixable_hint(report, unsafe_fixes)
+    if hint:
+        out.append(hint)
     return "\n".join(out) + "\n"
 
 

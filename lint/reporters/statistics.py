@@ -2,6 +2,7 @@
 
     text:  `  12  CL101  connection-close-header`, the count right-aligned; nothing for a clean run.
     json:  [{"code": "CL101", "name": "connection-close-header", "count": 12, "fixable": 3}, ...]
+    (fixable: findings `--fix` fixes, the safe fixes)
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ def rows(report: Report) -> list[tuple[str, str, int, int]]:
     for f in report.findings:
         row = counts.setdefault(f.code, [f.name, 0, 0])
         row[1] += 1
-        row[2] += f.fix is not None
+        row[2] += f.fix is not None and f.fix.safe
     return sorted(((code, name, n, fixable) for code, (name, n, fixable) in counts.items()),
                   key=lambda r: (-r[2], r[0]))
 
