@@ -109,6 +109,7 @@ def run(
             report.notices.append(Notice(str(cache_dir), store.warning))
     if fix:
         _fix(report, {s.display: s for s in files}, plans, fix, unsafe_fixes)
+    report.notices.extend(Notice(path, why) for path, why in dict.fromkeys(resolver.skipped))
     report.sort()
     return report
 

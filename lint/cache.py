@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import stat
 from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
@@ -77,15 +78,52 @@ class Cache:
 
     def open(self) -> "Cache":
         try:
+            doubt = self._doubt()
+            if doubt:
+                self.warning = f"cache disabled ({self.folder}): {doubt}"
+                return self
             self.folder.mkdir(parents=True, exist_ok=True)
+            doubt = self._doubt()  # made by somebody else between the look and the mkdir
+            if doubt:
+                self.warning = f"cache disabled ({self.folder}): {doubt}"
+                return self
             ignore = self.folder / ".gitignore"
             if not ignore.exists():
-                ignore.write_text("# Created by connlint\n*\n", encoding="utf-8")
+                fd = os.open(ignore, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    fh.write("# Created by connlint\n*\n")
             self.db = self._connect()
         except (OSError, sqlite3.Error) as exc:
             self.db = None
             self.warning = f"cache disabled ({self.folder}): {exc}"
         return self
+
+    def _doubt(self) -> str | None:
+        """Why the cache folder cannot be trusted (None: it can, or it does not exist yet): a symbolic link
+        (it would make connlint write elsewhere), a folder others may write to, or a database file that is a
+        link or belongs to another user (a committed or planted cache could hide findings)."""
+        try:
+            st = os.lstat(self.folder)
+        except FileNotFoundError:
+            return None
+        if stat.S_ISLNK(st.st_mode):
+            return "it is a symbolic link"
+        if not stat.S_ISDIR(st.st_mode):
+            return "it is not a folder"
+        if st.st_mode & stat.S_IWOTH:
+            return "it is writable by every user"
+        if st.st_uid != os.getuid():
+            return "it belongs to another user"
+        for name in (".gitignore", self.path.name, f"{self.path.name}-wal", f"{self.path.name}-shm"):
+            try:
+                entry = os.lstat(self.folder / name)
+            except FileNotFoundError:
+                continue
+            if not stat.S_ISREG(entry.st_mode):
+                return f"{name} is not a regular file"
+            if entry.st_uid != os.getuid():
+                return f"{name} belongs to another user"
+        return None
 
     def _connect(self) -> sqlite3.Connection:
         for attempt in range(2):

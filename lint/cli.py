@@ -57,8 +57,14 @@ def main() -> None:
     """
 
 
+def _say(line: str) -> None:
+    """One line to standard error, with any control character in it escaped (a file name cannot send
+    escape sequences to the terminal)."""
+    click.echo(printable(line), err=True)
+
+
 def _fail(message: str) -> NoReturn:
-    click.echo(f"connlint: error: {message}", err=True)
+    _say(f"connlint: error: {message}")
     sys.exit(EXIT_ERROR)
 
 
@@ -226,6 +232,8 @@ def _show_settings(opts: _Options, resolver) -> NoReturn:
     for item in fields(config):
         if item.name not in ("root", "source"):
             click.echo(f"{item.name.replace('_', '-')} = {_setting(getattr(config, item.name))}")
+    for path, why in dict.fromkeys(resolver.skipped):
+        click.echo(printable(f"Passed over: {path} ({why})"))
     click.echo(f"enabled rules = {', '.join(sorted(plan.enabled))}")
     click.echo(f"not reported in test files = {', '.join(sorted(plan.test_exempt_codes)) or '-'}")
     sys.exit(EXIT_CLEAN)
@@ -254,8 +262,7 @@ def _show_files(opts: _Options, resolver) -> NoReturn:
     for source in files:
         click.echo(printable(source.display))
     for problem in problems:
-        click.echo(f"connlint: {'error' if problem.is_error else 'warning'}: {printable(problem.display)}: "
-                   f"{problem.reason}", err=True)
+        _say(f"connlint: {'error' if problem.is_error else 'warning'}: {problem.display}: {problem.reason}")
     sys.exit(EXIT_CLEAN)
 
 
@@ -314,13 +321,13 @@ def _check_paths(opts: _Options, resolver) -> NoReturn:
             adoption.keep_changed_since(report, opts.changed_since)
         if opts.write_baseline_path:
             count = adoption.write_baseline(report, Path(opts.write_baseline_path))
-            click.echo(f"connlint: wrote {count} finding(s) to {opts.write_baseline_path}", err=True)
+            _say(f"connlint: wrote {count} finding(s) to {opts.write_baseline_path}")
             sys.exit(EXIT_CLEAN)
         if baseline_path:
             adoption.apply_baseline(report, Path(baseline_path))
         if opts.add_noqa:
             added = adoption.add_noqa(report)
-            click.echo(f"connlint: added {added} suppression comment(s)", err=True)
+            _say(f"connlint: added {added} suppression comment(s)")
             sys.exit(EXIT_ERROR if report.errors else EXIT_CLEAN)
     except adoption.AdoptionError as exc:
         _fail(str(exc))
@@ -330,16 +337,15 @@ def _check_paths(opts: _Options, resolver) -> NoReturn:
         click.echo("".join(f.diff() for f in report.fixes), nl=False)
         fixed = sum(len(f.applied) for f in report.fixes)
         if not opts.quiet:
-            click.echo(f"connlint: {fixed} fix(es) would be applied to {len(report.fixes)} file(s)", err=True)
+            _say(f"connlint: {fixed} fix(es) would be applied to {len(report.fixes)} file(s)")
         sys.exit(EXIT_ERROR if report.errors else EXIT_FINDINGS if report.fixes else EXIT_CLEAN)
     if opts.fixing:
         fixed = [finding for outcome in report.fixes for finding in outcome.applied]
         if opts.show_fixes:
             for finding in sorted(fixed, key=lambda f: f.sort_key):
-                click.echo(f"fixed: {printable(finding.path)}:{finding.line}:{finding.col}: {finding.code} "
-                           f"{finding.fix.title}", err=True)
+                _say(f"fixed: {finding.path}:{finding.line}:{finding.col}: {finding.code} {finding.fix.title}")
         if not opts.quiet:
-            click.echo(f"connlint: fixed {len(fixed)} problem(s) in {len(report.fixes)} file(s)", err=True)
+            _say(f"connlint: fixed {len(fixed)} problem(s) in {len(report.fixes)} file(s)")
         if opts.fix_only:
             _emit_notices(report, opts)
             sys.exit(EXIT_ERROR if report.errors else EXIT_CLEAN)
@@ -351,9 +357,9 @@ def _emit_notices(report, opts: _Options) -> None:
         if opts.quiet and notice.level != "error":
             continue
         where = f"{notice.path}:{notice.line}" if notice.line else notice.path
-        click.echo(f"connlint: {notice.level}: {printable(where)}: {notice.message}", err=True)
+        _say(f"connlint: {notice.level}: {where}: {notice.message}")
     for error in report.errors:
-        click.echo(f"connlint: error: {error}", err=True)
+        _say(f"connlint: error: {error}")
 
 
 def _render(fmt: str, report, opts: _Options, color: bool, sources) -> str:
@@ -535,7 +541,7 @@ def entry() -> None:
         click.echo("connlint: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except click.ClickException as exc:  # bad arguments: one line, exit 2
-        click.echo(f"connlint: error: {exc.format_message()}", err=True)
+        _say(f"connlint: error: {exc.format_message()}")
         sys.exit(EXIT_ERROR)
     except KeyboardInterrupt:
         click.echo("connlint: interrupted", err=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import stat
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -81,17 +82,36 @@ def _str_list(value: Any, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def config_in(folder: Path) -> Path | None:
+def config_in(folder: Path, skipped: list[tuple[str, str]] | None = None) -> Path | None:
     """The config file of this folder itself: connlint.toml, .connlint.toml, or a pyproject.toml with
-    a [tool.connlint] table."""
+    a [tool.connlint] table. One that anybody may have written is passed over (and named in `skipped`)."""
     for name in CONFIG_FILES:
         candidate = folder / name
         if not candidate.is_file():
+            continue
+        doubt = untrusted(candidate)
+        if doubt:
+            if skipped is not None:
+                skipped.append((str(candidate), f"not used as a config file: {doubt}"))
             continue
         if name != "pyproject.toml":
             return candidate
         if "connlint" in _read_toml(candidate).get("tool", {}):
             return candidate
+    return None
+
+
+def untrusted(path: Path) -> str | None:
+    """Why a file found by searching may have been put there by another user (None: it may not): it is
+    writable by everyone, or it lies in a folder everyone may write to (such as /tmp)."""
+    try:
+        mode, folder_mode = path.stat().st_mode, path.parent.stat().st_mode
+    except OSError as exc:
+        return f"cannot stat it: {exc.strerror or exc}"
+    if mode & stat.S_IWOTH:
+        return "it is writable by every user"
+    if folder_mode & stat.S_IWOTH:
+        return f"its folder {path.parent} is writable by every user"
     return None
 
 
@@ -130,6 +150,7 @@ class Resolver:
         self.overrides = overrides or {}
         self._nearest: dict[str, Path | None] = {}
         self._loaded: dict[Path, Config] = {}
+        self.skipped: list[tuple[str, str]] = []  # (config file, why) passed over, for a warning each
         self.fixed = fixed
         if config_file is not None:
             self.fixed = self._apply(load(Path(config_file), self.known, explicit=True))
@@ -162,7 +183,7 @@ class Resolver:
                 found = self._nearest[key]
                 break
             chain.append(key)
-            found = config_in(current)
+            found = config_in(current, self.skipped)
             if found is not None or (current / ".git").exists() or current.parent == current:
                 break
             current = current.parent

@@ -10,6 +10,7 @@ from pathlib import Path
 import pathspec
 
 from .config import DEFAULT_EXCLUDE, Config, Resolver
+from .patterns import gitignore_spec
 
 LANGUAGE_BY_SUFFIX = {".py": "python", ".pyi": "python", ".go": "go"}
 
@@ -61,7 +62,7 @@ def _read_gitignore(folder: str) -> pathspec.GitIgnoreSpec | None:
             lines = fh.read().splitlines()
     except OSError:
         return None
-    return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+    return gitignore_spec(lines) if lines else None
 
 
 def _git_root(folder: str) -> str | None:
@@ -212,7 +213,7 @@ class _Excludes:
     """Exclude patterns matched against paths relative to the project root (the name alone outside it)."""
 
     def __init__(self, patterns, root: str) -> None:
-        self.spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+        self.spec = gitignore_spec(patterns)
         self.root = root
 
     def path(self, path: str, is_dir: bool) -> bool:

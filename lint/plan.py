@@ -18,6 +18,7 @@ from pathlib import PurePath
 import pathspec
 
 from .config import Config
+from .patterns import gitignore_spec
 from .registry import SYNTAX_ERROR, Rule, all_rules
 
 
@@ -51,7 +52,7 @@ def make_plan(config: Config, *, prefilter: bool = True) -> Plan:
         for language in ("python", "go")
     }
     ignores = tuple(
-        (pathspec.GitIgnoreSpec.from_lines([pattern]), frozenset(c for c in rules if any(c.startswith(p) for p in codes)))
+        (gitignore_spec([pattern]), frozenset(c for c in rules if any(c.startswith(p) for p in codes)))
         for pattern, codes in config.per_file_ignores
     )
     if config.ignore_tests is None:

@@ -98,3 +98,14 @@ def test_unknown_config_key_suggests_the_right_one(in_tmp):
     assert proc.stderr.endswith(": extend-exlude: unknown option (did you mean 'extend-exclude'?)\n")
     write(in_tmp, "connlint.toml", "colour = true\n")
     assert connlint(cwd=in_tmp).stderr.endswith(": colour: unknown option\n")
+
+
+def test_file_names_reach_standard_error_escaped(in_tmp):
+    """Notices, --show-fixes and errors print file names; an escape sequence in one stays inert."""
+    odd = "esc\x1b[31m"
+    write(in_tmp, f"{odd}.txt", "x\n")
+    write(in_tmp, f"{odd}.go", CLOSE_GO)
+    proc = connlint(".", f"{odd}.txt", cwd=in_tmp)
+    assert proc.stderr == "connlint: warning: esc\\x1b[31m.txt: not a Python (.py, .pyi) or Go (.go) file, skipped\n"
+    fixed = connlint("--fix", "--show-fixes", cwd=in_tmp)
+    assert "\x1b" not in fixed.stderr and "fixed: esc\\x1b[31m.go:6:2: CL101 " in fixed.stderr

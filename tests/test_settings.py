@@ -219,7 +219,7 @@ def test_resolver_looks_each_folder_up_once(monorepo, monkeypatch):
 
     calls = []
     real = config_module.config_in
-    monkeypatch.setattr(config_module, "config_in", lambda folder: calls.append(folder) or real(folder))
+    monkeypatch.setattr(config_module, "config_in", lambda folder, skipped=None: calls.append(folder) or real(folder, skipped))
     resolver = Resolver(tuple(all_rules()), cwd=monorepo)
     for name in ("a.go", "b.go", "c.go"):
         assert resolver.for_path(monorepo / "svc" / "legacy" / name).source == monorepo / "svc" / "pyproject.toml"
@@ -284,3 +284,67 @@ def test_fail_on_in_config_and_per_file(in_tmp):
     write(in_tmp, "pyproject.toml", '[tool.connlint]\nfail-on = "warn"\n')
     assert connlint(cwd=in_tmp).stderr.endswith(
         "tool.connlint.fail-on: expected one of error, warning, note, got 'warn'\n")
+
+
+# ---- config and cache that another user may have planted (issue 12) ---------------------------------
+
+def test_a_config_others_may_have_written_is_not_used(tmp_path):
+    shared = tmp_path / "tmp"
+    write(shared, "pyproject.toml", '[tool.connlint]\nignore = ["CL101"]\n')
+    shared.chmod(0o1777)  # like /tmp: anybody may put a file here
+    write(shared, "project/main.go", CLOSE_GO)
+    proc = connlint(".", cwd=shared / "project")
+    assert proc.stdout.startswith("main.go:6:2: CL101 ") and proc.returncode == 1
+    assert proc.stderr == (f"connlint: warning: {shared / 'pyproject.toml'}: not used as a config file: "
+                           f"its folder {shared} is writable by every user\n")
+    own = write(shared, "project/connlint.toml", 'ignore = ["CL101"]\n')
+    own.chmod(0o666)
+    proc = connlint(".", cwd=shared / "project")
+    assert proc.stdout.startswith("main.go:6:2: CL101 ")
+    assert f"{own}: not used as a config file: it is writable by every user" in proc.stderr
+    own.chmod(0o644)
+    assert connlint(".", cwd=shared / "project").returncode == 0
+
+
+@pytest.mark.parametrize("plant", ["folder-link", "db-link", "world-writable", "foreign-owner"])
+def test_a_planted_cache_is_not_used(in_tmp, plant):
+    write(in_tmp, "main.go", CLOSE_GO)
+    outside = in_tmp.parent / f"{in_tmp.name}-outside"
+    outside.mkdir()
+    cache_dir = in_tmp / ".connlint_cache"
+    if plant == "folder-link":
+        cache_dir.symlink_to(outside, target_is_directory=True)
+        why = "it is a symbolic link"
+    else:
+        cache_dir.mkdir()
+        if plant == "db-link":
+            (cache_dir / "cache.sqlite3").symlink_to(outside / "foreign.sqlite3")
+            why = "cache.sqlite3 is not a regular file"
+        elif plant == "world-writable":
+            cache_dir.chmod(0o777)
+            why = "it is writable by every user"
+        else:
+            if os.getuid() != 0:
+                pytest.skip("only root can give a folder to another user")
+            os.chown(cache_dir, 65534, 65534)
+            why = "it belongs to another user"
+    proc = connlint(cwd=in_tmp)
+    assert proc.stdout.startswith("main.go:6:2: CL101 ") and proc.returncode == 1
+    assert proc.stderr.count(f"cache disabled ({cache_dir}): {why}") >= 1
+    assert list(outside.iterdir()) == []
+
+
+def test_a_pathological_gitignore_pattern_is_matched_in_linear_time(in_tmp):
+    """`*a*a...*c` against a long name backtracks for minutes with Python's re (pathspec's default)."""
+    (in_tmp / ".git").mkdir()
+    pattern = "*a" * 16 + "*c"
+    write(in_tmp, ".gitignore", pattern + "\n")
+    write(in_tmp, "pyproject.toml", f'[tool.connlint]\nextend-exclude = ["{pattern}"]\n'
+                                    f'[tool.connlint.per-file-ignores]\n"{pattern}" = ["CL202"]\n')
+    write(in_tmp, "a" * 40 + ".go", CLOSE_GO)
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "connlint.cli", "."], cwd=in_tmp, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.stdout.startswith("a" * 40 + ".go:6:2: CL101 ")
