@@ -59,7 +59,8 @@ def test_go_new_expression_is_linted_whole_with_exact_positions(in_tmp):
 
 def test_go_new_expression_alone_exits_0(in_tmp):
     write(in_tmp, "main.go", 'package main\n\nimport "net/http"\n\nfunc h(w http.ResponseWriter, r *http.Request) {\n'
-          '\tn := new(len(r.URL.Path))\n\tw.Header().Set("Connection", "keep-alive")\n\t_ = n\n}\n')
+          '\tdefer r.Body.Close()\n\tn := new(len(r.URL.Path))\n\tw.Header().Set("Connection", "keep-alive")\n'
+          '\t_ = n\n}\n')  # `Close` and `Connection`: the rules' words, so the file is parsed
     proc = connlint(cwd=in_tmp)
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "No problems found in 1 file.\n", "")
 

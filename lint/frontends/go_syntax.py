@@ -2,7 +2,8 @@
 
 tree-sitter-go 0.25 parses `new(T)` with a type only; Go 1.26 also allows an expression (`new(e.crc.Sum32())`,
 `new(42)`). Such a call is parsed again with `new` spelled as an ordinary function name of the same length, so
-every byte offset and position stays exact; GoFile keeps the original bytes, so rules read the real text.
+every byte offset and position stays exact; GoFile keeps the original bytes, so rules read the real text
+through GoFile.text (a node's own `.text`, and query text predicates, see the rewritten bytes).
 A `new` is rewritten only when the grammar cannot parse its call and the rewritten call parses with an argument
 that is not a type: a real syntax error stays an error. (Range over int and functions, generic type aliases
 and the other syntax of Go 1.22-1.26 parse natively.)
