@@ -494,6 +494,9 @@ def lint_source(display: str, language: str, data: bytes, plan: Plan) -> FileRes
                 )
                 return result
         parsed = frontend.parse(display, data)
+    except getattr(frontend, "UnsupportedSyntax", ()) as exc:  # type: ignore[misc]  # valid, the parser is behind
+        result.notices.append(Notice(display, str(exc), exc.line, "note"))
+        return result
     except getattr(frontend, "PythonSyntaxError", ()) as exc:  # type: ignore[misc]
         result.findings.append(_syntax_finding(display, exc.line, exc.col, f"syntax error: {exc}"))
         return result

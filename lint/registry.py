@@ -115,6 +115,12 @@ SYNTAX_ERROR = Rule(
 Reports a file connlint could not read or parse: a syntax error, a file that is not valid text in
 its encoding, binary content, or a file the operating system would not let it read.
 
+Valid code that a parser is behind on is not a syntax error. Go 1.26's `new(expr)` (`new(e.crc.Sum32())`),
+which tree-sitter-go cannot parse, is parsed anyway and linted whole. The two Python 3.14 t-string forms
+libcst cannot parse yet, the prefix `tr"..."` (`rt"..."` parses) and implicitly concatenated t-strings
+(`t"a" t"b"`), get one note naming the construct and the file, which is not linted; the exit status does
+not change. A real syntax error in such a file is still CL000.
+
 ## Why is this bad?
 A file that cannot be parsed cannot be checked, so a finding in it would go unseen. Go files are
 still checked in the parts the parser understood; Python files are not checked at all.

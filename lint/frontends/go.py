@@ -10,6 +10,7 @@ import tree_sitter
 import tree_sitter_go
 
 from ..findings import Edit, Fix, Hit, Severity
+from . import go_syntax
 
 LANGUAGE = tree_sitter.Language(tree_sitter_go.language())
 
@@ -41,7 +42,7 @@ def compile_query(source: str) -> tree_sitter.Query:
 
 
 def parse(path: str, data: bytes) -> "GoFile":
-    return GoFile(path, data, _parser().parse(data))
+    return GoFile(path, data, go_syntax.parse(_parser(), data))
 
 
 def import_base(path: str) -> str:

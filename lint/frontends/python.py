@@ -13,6 +13,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..findings import Edit, Fix, Hit, Severity
+from . import python_syntax
 
 N = TypeVar("N", bound=cst.CSTNode)
 
@@ -47,6 +48,36 @@ class PythonSyntaxError(Exception):
         self.col = col
 
 
+class UnsupportedSyntax(PythonSyntaxError):
+    """Valid Python that the installed libcst cannot parse yet: a note, not CL000."""
+
+
+def _failure(data: bytes, exc: Exception) -> PythonSyntaxError:
+    """Why libcst did not parse `data`: a form it is behind on, or a real syntax error."""
+    gap = python_syntax.t_string_gap(data)
+    if gap is None:
+        if isinstance(exc, cst.ParserSyntaxError):
+            return _precise_error(data, exc)
+        raise exc  # a libcst bug, not about t-strings: an internal error
+    if gap.error is not None:  # fails with its t-strings respelled too: locate the error there
+        return _precise_error(gap.source, gap.error)
+    if gap.mixed is not None:
+        return PythonSyntaxError(python_syntax.MIXED, gap.mixed[0], gap.mixed[1] + 1)
+    return UnsupportedSyntax(
+        f"uses {' and '.join(gap.constructs)} (Python 3.14, PEP 750), which libcst {_libcst_version()} cannot "
+        "parse yet; file not linted", gap.line, 1,
+    )
+
+
+def _libcst_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("libcst")
+    except PackageNotFoundError:
+        return "(unknown version)"
+
+
 MAX_NESTING = 200  # CPython's parser limit for nested brackets
 _NOT_BRACKETS = re.compile(rb"[^()\[\]{}]+")
 
@@ -76,8 +107,8 @@ def parse(path: str, data: bytes) -> "PythonFile":
             raise PythonSyntaxError("source is nested too deeply to parse", 1, 1) from None
     try:
         module = cst.parse_module(data)
-    except cst.ParserSyntaxError as exc:
-        raise _precise_error(data, exc) from None
+    except (cst.ParserSyntaxError, cst.CSTLogicError) as exc:  # CSTLogicError: libcst's own `t"a" t"b"` bug
+        raise _failure(data, exc) from None
     except (UnicodeDecodeError, LookupError, SyntaxError) as exc:
         raise PythonSyntaxError(f"cannot decode source: {exc}", 1, 1) from None
     except RecursionError:
@@ -283,6 +314,10 @@ class PythonFile:
         """The str a literal, an f-string without fields, a module constant or a known library constant holds."""
         if expr is None or _depth > 5:
             return None
+        if isinstance(expr, cst.ConcatenatedString) and any(
+            isinstance(part, cst.TemplatedString) for part in python_syntax.string_parts(expr)
+        ):
+            return None  # `t"a" "b"`: a Template (libcst parses it, CPython 3.14 rejects it)
         if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
             try:
                 value = expr.evaluated_value
