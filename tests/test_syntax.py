@@ -151,8 +151,8 @@ def test_real_python_errors_stay_cl000_beside_t_strings(in_tmp):
     proc = connlint(cwd=in_tmp)
     assert proc.returncode == 1, proc.stderr
     assert proc.stdout.splitlines()[:2] == [
-        "broken.py:3:7: CL000 syntax error: invalid syntax",
-        "mixed.py:1:5: CL000 syntax error: cannot mix t-string literals with string or bytes literals",
+        "broken.py:3:7: CL000 error: syntax error: invalid syntax",
+        "mixed.py:1:5: CL000 error: syntax error: cannot mix t-string literals with string or bytes literals",
     ]
     assert proc.stderr == ""
 
