@@ -212,6 +212,9 @@ def test_settings_values_and_paths_are_escaped_in_text(tmp_path):
     assert f"missing: {tmp_path}/pr\\x1b[2Joc/sys/net/ipv4/tcp_max_tw_buckets" in text
     kernel = as_json(proc=proc)["kernel"]  # JSON keeps the value as read (escaped by JSON itself)
     assert kernel["tcp_tw_reuse"]["value"] == "1\x1b]0;owned\x07"
+    error = sockets("--pid", "999999", proc=proc)  # an error naming the folder
+    assert error.exit_code == 2 and f"{tmp_path}/pr\\x1b[2Joc/999999/fd" in error.output
+    assert "\x1b" not in error.output
 
 
 def test_port_filter_keeps_local_or_remote_port():
