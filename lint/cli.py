@@ -390,8 +390,8 @@ def _finish(report, opts: _Options, resolver, sources) -> NoReturn:
             write_atomic(opts.output, text.encode("utf-8"))
         except OSError as exc:
             _fail(f"{opts.output}: cannot write: {exc.strerror or exc}")
-    else:
-        click.echo(text, nl=False, color=color or None)
+    else:  # click strips what looks like colour from uncoloured text: a real name in a GitHub annotation
+        click.echo(text, nl=False, color=color or (None if fmt in COLOR_FORMATS else True))
     sys.exit(_exit_code(report, opts, resolver))
 
 

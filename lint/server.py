@@ -12,10 +12,12 @@ import bisect
 import io
 import os
 import re
+import sys
 import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from tokenize import detect_encoding
+from urllib.parse import unquote
 
 from lsprotocol import types as lsp
 
@@ -31,6 +33,8 @@ from .config import CONFIG_FILES, Config, ConfigError, find_config_file, load
 from .discovery import language_of
 from .findings import Finding, Notice, Severity
 from .registry import SYNTAX_ERROR, all_rules
+from .reporters.common import printable
+from .rpc import SKIPPED, BoundedReader, Protocol
 
 DOCS_URL = "https://github.com/connlint/connlint/blob/main/README.md#{}"
 SOURCE = "connlint"
@@ -302,23 +306,33 @@ def lint_document(document: Document, path: str | None, roots: list[str], config
 
 
 # ---- the server -------------------------------------------------------------------------------------
+def visible(text: str) -> str:
+    """A window message's text with its line breaks kept and any other control character escaped
+    (`\\x1b`), so a file name cannot send escape sequences to a log read in a terminal."""
+    return "\n".join(printable(line) for line in LSP_NEWLINE.split(text))
+
+
 class ConnlintServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("connlint", __version__)
+        super().__init__("connlint", __version__, protocol_cls=Protocol)
+        self.rpc.log = lambda line: self.log(line, lsp.MessageType.Warning)
         self.configs = Configs()
         self.linted: dict[str, Linted] = {}
         self.pending: dict[str, asyncio.TimerHandle] = {}
         self.shown: set[str] = set()
 
-    # pygls 1.x and 2.x name these differently; the JSON-RPC notification is the same.
+    @property
+    def rpc(self) -> Protocol:  # pygls 2 calls it `protocol`, pygls 1.x `lsp`
+        return getattr(self, "protocol", None) or getattr(self, "lsp")
+
     def notify(self, method: str, params: object) -> None:
-        protocol = getattr(self, "protocol", None) or getattr(self, "lsp")
-        protocol.notify(method, params)
+        self.rpc.notify(method, params)
 
     def log(self, message: str, kind: lsp.MessageType = lsp.MessageType.Log) -> None:
-        self.notify(lsp.WINDOW_LOG_MESSAGE, lsp.LogMessageParams(type=kind, message=message))
+        self.notify(lsp.WINDOW_LOG_MESSAGE, lsp.LogMessageParams(type=kind, message=visible(message)))
 
     def show_once(self, message: str, kind: lsp.MessageType) -> None:
+        message = visible(message)
         self.log(message, kind)
         if message not in self.shown:
             self.shown.add(message)
@@ -333,14 +347,27 @@ class ConnlintServer(LanguageServer):
         value = self.workspace.position_encoding
         return str(getattr(value, "value", value) or "utf-16")
 
+    def report_server_error(self, error: Exception, source: type) -> None:
+        """pygls's errors outside a request (which gets its own error answer), escaped like ours."""
+        if getattr(source, "__name__", "") != "FeatureRequestError":
+            self.show_once(f"connlint: internal error: {error}", lsp.MessageType.Error)
+
+    def opened(self, uri: str):
+        """The open document at `uri`, or None: a document the editor has not opened is never read
+        from disk (pygls's `get_text_document` would)."""
+        documents = self.workspace.text_documents
+        return documents.get(uri) or documents.get(unquote(uri))  # pygls 2 keys them unquoted
+
     def roots(self) -> list[str]:
         found = [to_fs_path(f.uri) for f in self.workspace.folders.values()]
         found.append(self.workspace.root_path)
         return [os.path.abspath(p) for p in found if p]
 
     def lint(self, uri: str) -> Linted | None:
-        """Lint an open document (None: not Python or Go) and remember the result."""
-        doc = self.workspace.get_text_document(uri)
+        """Lint an open document (None: not open, or not Python or Go) and remember the result."""
+        doc = self.opened(uri)
+        if doc is None:
+            return None
         path = to_fs_path(uri) if uri.startswith("file:") else None
         language = (language_of(path) if path else None) or LANGUAGE_IDS.get(doc.language_id or "")
         if language is None:
@@ -363,10 +390,9 @@ class ConnlintServer(LanguageServer):
     def lint_and_publish(self, uri: str) -> None:
         self.pending.pop(uri, None)
         try:
-            doc = self.workspace.get_text_document(uri)
             linted = self.lint(uri)
             if linted is not None:
-                self.publish(uri, linted.diagnostics(), doc.version)
+                self.publish(uri, linted.diagnostics(), self.opened(uri).version)
         except Exception:  # a bug: surface it in the editor and keep serving
             self.show_once(f"connlint: internal error linting {uri}:\n{traceback.format_exc()}",
                            lsp.MessageType.Error)
@@ -417,6 +443,12 @@ def build_server() -> ConnlintServer:
         ls.forget(params.text_document.uri)
         ls.publish(params.text_document.uri, [])
 
+    @server.feature(SKIPPED)
+    def message_skipped(ls: ConnlintServer, params) -> None:
+        length, limit = (_field(params, name) for name in ("length", "limit"))
+        ls.show_once(f"connlint: skipped a message of {length:,} bytes from the editor (the limit is "
+                     f"{limit >> 20} MiB); a document that large is not linted", lsp.MessageType.Error)
+
     @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION,
                     lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))
     def code_action(ls: ConnlintServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction] | None:
@@ -430,6 +462,12 @@ def build_server() -> ConnlintServer:
     return server
 
 
+def _field(params: object, name: str) -> int:
+    """A number in a custom notification's params (a dict or an object, as the pygls version has it)."""
+    value = params.get(name) if isinstance(params, dict) else getattr(params, name, None)
+    return value if isinstance(value, int) else 0
+
+
 def serve() -> None:
     """Speak LSP on standard input and output until the client says exit."""
-    build_server().start_io()
+    build_server().start_io(stdin=BoundedReader(sys.stdin.buffer))

@@ -15,6 +15,7 @@ root); cli.py imports this module only inside the `sockets` command, so `connlin
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import json
 import os
@@ -27,6 +28,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable
 
+from .reporters.common import printable
+
 EXIT_OK, EXIT_EXCEEDED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 # include/net/tcp_states.h
@@ -36,6 +39,7 @@ STATES = {
     0x0B: "CLOSING", 0x0C: "NEW_SYN_RECV", 0x0D: "BOUND_INACTIVE",
 }
 STATE_ORDER = tuple(STATES.values())
+MAX_STATE = 0x0F  # 0x0E and 0x0F: states a kernel newer than this table may add; beyond, no state at all
 TIME_WAIT_SECONDS = 60  # TCP_TIMEWAIT_LEN: not tunable in Linux
 DEFAULT_EPHEMERAL = (32768, 60999)  # Linux's default ip_local_port_range
 
@@ -43,7 +47,9 @@ SERVER_RULES = "CL101,CL102,CL201,CL203"
 CLIENT_RULES = "CL202,CL401,CL402,CL403"
 
 _ADDR = {4: re.compile(r"^([0-9A-Fa-f]{8}):([0-9A-Fa-f]{4})$"), 6: re.compile(r"^([0-9A-Fa-f]{32}):([0-9A-Fa-f]{4})$")}
-_HEX2 = re.compile(r"^[0-9A-Fa-f]{2}$")
+_HEX2 = re.compile(r"[0-9A-Fa-f]{2}")
+_DECIMAL = re.compile(r"[0-9]+")  # ASCII digits: int() would also take "-1", "+1", "1_0" and "\u0663"
+_SLOT = re.compile(r"[0-9]+:")
 _SOCKET_LINK = re.compile(r"^socket:\[(\d+)\]$")
 
 
@@ -90,11 +96,14 @@ def _address(text: str, family: int) -> tuple[str, int]:
 def parse_line(line: str, family: int) -> Socket:
     """One row of /proc/net/tcp{,6}; ValueError when it is not one."""
     fields = line.split()
-    if len(fields) < 10 or not fields[0].endswith(":") or not _HEX2.match(fields[3]):
+    if len(fields) < 10 or not all(pattern.fullmatch(fields[i]) for i, pattern in
+                                   ((0, _SLOT), (3, _HEX2), (7, _DECIMAL), (9, _DECIMAL))):
         raise ValueError("not a socket row")
+    code = int(fields[3], 16)
+    if not 1 <= code <= MAX_STATE:
+        raise ValueError(f"no TCP state is numbered {code:#04x}")
     local_addr, local_port = _address(fields[1], family)
     remote_addr, remote_port = _address(fields[2], family)
-    code = int(fields[3], 16)
     state = STATES.get(code, f"STATE_{code:02X}")
     return Socket(family, local_addr, local_port, remote_addr, remote_port, state, int(fields[7]), int(fields[9]))
 
@@ -127,7 +136,30 @@ def read_table(proc_root: Path) -> Table:
 # --- kernel settings ---------------------------------------------------------------------------------
 
 
+def _natural(v: str) -> int:
+    """A setting's value as a non-negative integer; ValueError for anything else."""
+    if not _DECIMAL.fullmatch(v):
+        raise ValueError(f"not a number: {v!r}")
+    return int(v)
+
+
+def _ports(v: str) -> tuple[int, int, bool]:
+    """(low, high, reversed) from an ip_local_port_range value; ValueError unless it is two ports.
+
+    Linux refuses a range written high to low, so one can only come from a copied or faked /proc:
+    it is read in order (and said so) rather than giving a negative number of ports.
+    """
+    parts = v.split()
+    if len(parts) != 2:
+        raise ValueError(f"not two ports: {v!r}")
+    first, second = (_natural(p) for p in parts)
+    if not (1 <= first <= 65535 and 1 <= second <= 65535):
+        raise ValueError(f"not two ports: {v!r}")
+    return min(first, second), max(first, second), first > second
+
+
 def _fin_timeout(v: str) -> str:
+    v = str(_natural(v))
     return (f"an orphaned socket waits {v} s in FIN_WAIT2 for the peer's FIN; it does not shorten TIME_WAIT "
             f"(fixed at {TIME_WAIT_SECONDS} s)")
 
@@ -141,20 +173,22 @@ def _tw_reuse(v: str) -> str:
 
 
 def _max_tw(v: str) -> str:
-    return (f"at most {int(v):,} TIME_WAIT sockets; beyond that the kernel drops them early and logs "
+    return (f"at most {_natural(v):,} TIME_WAIT sockets; beyond that the kernel drops them early and logs "
             "'time wait bucket table overflow'")
 
 
 def _port_range(v: str) -> str:
-    lo, hi = (int(x) for x in v.split())
+    lo, hi, flipped = _ports(v)
     n = hi - lo + 1
-    return (f"{n:,} ephemeral ports for outgoing connections: at most {n:,} connections to one remote ip:port at "
-            f"once, TIME_WAIT included (about {n // TIME_WAIT_SECONDS:,} new ones per second, sustained)")
+    order = f" (written high to low: read as {lo}-{hi})" if flipped else ""
+    return (f"{n:,} ephemeral ports for outgoing connections{order}: at most {n:,} connections to one remote "
+            f"ip:port at once, TIME_WAIT included (about {n // TIME_WAIT_SECONDS:,} new ones per second, sustained)")
 
 
 def _keepalive(v: str) -> str:
-    return (f"an idle connection with SO_KEEPALIVE gets its first TCP probe after {v} s "
-            f"({int(v) / 3600:g} h); unrelated to HTTP keep-alive")
+    seconds = _natural(v)
+    return (f"an idle connection with SO_KEEPALIVE gets its first TCP probe after {seconds} s "
+            f"({seconds / 3600:g} h); unrelated to HTTP keep-alive")
 
 
 SETTINGS: tuple[tuple[str, str, Callable[[str], str]], ...] = (
@@ -186,7 +220,7 @@ def read_settings(proc_root: Path) -> dict[str, dict]:
 
 def _ephemeral(settings: dict[str, dict]) -> tuple[int, int]:
     try:
-        lo, hi = (int(x) for x in settings["ip_local_port_range"]["value"].split())
+        lo, hi, _ = _ports(settings["ip_local_port_range"]["value"])
         return lo, hi
     except (AttributeError, KeyError, ValueError, TypeError):
         return DEFAULT_EPHEMERAL
@@ -413,11 +447,11 @@ def render_text(report: dict) -> str:
     out.append("")
     out.append("Kernel settings:")
     width = max(len(k) for k in report["kernel"])
-    for name, s in report["kernel"].items():
+    for name, s in report["kernel"].items():  # values and paths escaped: a faked /proc cannot reach the terminal
         if s["value"] is None:
-            out.append(f"  {name:<{width}}  {'-':<13} {s['error']}: {s['path']}")
+            out.append(f"  {name:<{width}}  {'-':<13} {s['error']}: {printable(s['path'])}")
         else:
-            out.append(f"  {name:<{width}}  {s['value']:<13} {s['meaning']}")
+            out.append(f"  {name:<{width}}  {printable(s['value']):<13} {printable(s['meaning'])}")
     out.append("")
     out.append("Interpretation:")
     out.extend(f"  {line}" for line in report["interpretation"])
@@ -426,7 +460,7 @@ def render_text(report: dict) -> str:
     if report["malformed_lines"]:
         out.append(f"Skipped {report['malformed_lines']:,} malformed line(s) in the socket tables.")
     for path in report["missing"]:
-        out.append(f"Not readable: {path}.")
+        out.append(f"Not readable: {printable(path)}.")
     if report["max_time_wait"] is not None:
         verdict = "exceeds" if report["exceeded"] else "within"
         out.append(f"TIME_WAIT {report['time_wait']:,} {verdict} --max-time-wait {report['max_time_wait']:,}.")
@@ -443,33 +477,82 @@ def run(proc_root: str | os.PathLike = "/proc", port: int | None = None, pid: in
         watch: float | None = None, count: int | None = None, fmt: str = "text", max_time_wait: int | None = None,
         top: int = 5, write: Callable[[str], None] | None = None, err: Callable[[str], None] | None = None,
         sleep: Callable[[float], None] = time.sleep) -> int:
-    """The command: print one report (or one per --watch interval); the exit status."""
-    write = write or (lambda text: (sys.stdout.write(text), sys.stdout.flush()))
-    err = err or (lambda text: sys.stderr.write(text))
+    """The command: print one report (or one per --watch interval); the exit status.
+
+    The status says what the tables say (1 only when --max-time-wait is exceeded), whoever stops reading:
+    a reader that closes the pipe (`| head -1`) ends the command quietly with the status of the last
+    report; standard output closed or failing otherwise is an error (exit 2).
+    """
+    write = write or _to_stdout
+    err = err or _to_stderr
     root = Path(proc_root)
-    clear = watch is not None and fmt == "text" and sys.stdout.isatty()
+    clear = watch is not None and fmt == "text" and _isatty(sys.stdout)
     try:
         n = 0
         while True:
             try:
                 report = snapshot(root, port=port, pid=pid, top=top, max_time_wait=max_time_wait)
             except SocketsError as exc:
-                err(f"connlint: error: {exc}\n")
+                err(f"connlint: error: {printable(str(exc))}\n")
                 return EXIT_ERROR
             n += 1
+            status = EXIT_EXCEEDED if report["exceeded"] else EXIT_OK
             if watch is None:
-                write(render(report, fmt))
-                return EXIT_EXCEEDED if report["exceeded"] else EXIT_OK
-            if fmt == "text":
+                text = render(report, fmt)
+            elif fmt == "text":
                 stamp = time.strftime("%H:%M:%S")
-                write(("\x1b[H\x1b[2J" if clear else ("\n" if n > 1 else "")) +
-                      f"--- {stamp}, every {watch:g} s (Ctrl-C stops) ---\n" + render(report, fmt))
+                text = (("\x1b[H\x1b[2J" if clear else ("\n" if n > 1 else "")) +
+                        f"--- {stamp}, every {watch:g} s (Ctrl-C stops) ---\n" + render(report, fmt))
             else:
-                write(render(report, fmt, stream=True))
-            if report["exceeded"]:
-                return EXIT_EXCEEDED
-            if count is not None and n >= count:
-                return EXIT_OK
+                text = render(report, fmt, stream=True)
+            try:
+                write(text)
+            except BrokenPipeError:
+                return status
+            except OSError as exc:
+                err(f"connlint: error: cannot write the report: {exc.strerror or exc}\n")
+                return EXIT_ERROR
+            if watch is None or report["exceeded"] or (count is not None and n >= count):
+                return status
             sleep(watch)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+
+
+def _to_stdout(text: str) -> None:
+    """Write and flush; on failure stdout is pointed at the null device, so the flush at exit is silent."""
+    stream = sys.stdout
+    if stream is None:  # started with standard output closed
+        raise OSError(errno.EBADF, "standard output is closed")
+    try:
+        stream.write(text)
+        stream.flush()
+    except OSError:
+        _discard(stream)
+        raise
+
+
+def _discard(stream) -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, stream.fileno())
+        finally:
+            os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # not a real file (a test's capture)
+        pass
+
+
+def _to_stderr(text: str) -> None:
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except (OSError, AttributeError, ValueError):  # standard error closed too: the status still tells
+        pass
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False

@@ -329,18 +329,51 @@ def test_odd_file_names_cannot_break_text_lines_or_reach_the_terminal(tree, fmt)
     assert not any(ch in "".join(lines) for ch in (ESC, "\r", "\x07"))
 
 
+RUNNER_ESCAPES = {"%0D": "\r", "%0A": "\n", "%3A": ":", "%2C": ",", "%25": "%"}
+
+
+def workflow_command(line: str) -> tuple[str, dict[str, str], str]:
+    """(command, properties, message) as the Actions runner reads a line: it undoes these escapes only."""
+    match = re.fullmatch(r"::(\w+)(?: ([^:]*))?::(.*)", line)
+    assert match, line
+
+    def unescape(text: str) -> str:
+        return re.sub("%(0D|0A|3A|2C|25)", lambda m: RUNNER_ESCAPES[m.group()], text)
+
+    props = dict(item.split("=", 1) for item in match.group(2).split(",")) if match.group(2) else {}
+    return match.group(1), {k: unescape(v) for k, v in props.items()}, unescape(match.group(3))
+
+
 def test_odd_file_names_in_github_annotations(tree):
     lines = render("github", odd_report()).splitlines()
     assert len(lines) == len(ODD_NAMES)
-    command = re.compile(r"^::error file=([^,:]*),line=1,col=1,endLine=1,endColumn=1,title=CL101 connection-close-header::(.*)$")
-    names = []
-    for line in lines:
-        match = command.match(line)
-        assert match, line
-        names.append(re.sub("%(25|0D|0A|3A|2C)", lambda m: {"25": "%", "0D": "\r", "0A": "\n", "3A": ":", "2C": ","}[m.group(1)],
-                            match.group(1)))
-    expected = sorted(n.replace("\udcff", "\\xff") for n in ODD_NAMES)
-    assert sorted(names) == expected
+    commands = [workflow_command(line) for line in lines]
+    utf8 = [n for n in ODD_NAMES if "\udcff" not in n]
+    named = [c for c in commands if "file" in c[1]]
+    assert sorted(props["file"] for _, props, _ in named) == sorted(utf8)  # the real path, control characters too
+    for _, props, message in named:
+        assert props == {"file": props["file"], "line": "1", "col": "1", "endLine": "1", "endColumn": "1",
+                         "title": "CL101 connection-close-header"}
+        assert message == f"In {props['file']}: 100%".replace("\x1b", "\\x1b").replace("\x07", "\\x07")
+    # Not UTF-8: no file can be named (the runner reads UTF-8 text); the message says where.
+    assert [c for c in commands if "file" not in c[1]] == [
+        ("error", {"title": "CL101 connection-close-header"}, "undecodable\\xff.go:1:1: In undecodable\\xff.go: 100%")]
+
+
+def test_cli_github_annotations_name_the_real_file(tree):
+    names = ["esc\x1b[31m.go", "bell\x07.go", "a,b:c%25d.go", "new\nline.go"]
+    for name in names:
+        write(tree, f"odd/{name}", CLOSE_GO)
+    try:
+        write(tree, os.fsdecode(b"odd/undecodable\xff.go"), CLOSE_GO)
+    except (OSError, UnicodeError):  # a file system that only takes UTF-8 names
+        pass
+    proc = connlint("--isolated", "--no-cache", "--format", "github", "odd", cwd=tree)
+    assert proc.returncode == 1, proc.stderr
+    commands = [workflow_command(line) for line in proc.stdout.splitlines()]
+    assert sorted(props["file"] for _, props, _ in commands if "file" in props) == sorted(f"odd/{n}" for n in names)
+    undecodable = [message for _, props, message in commands if "file" not in props]
+    assert all(m.startswith("odd/undecodable\\xff.go:6:2: ") for m in undecodable), undecodable
 
 
 @pytest.mark.parametrize("fmt", ["json", "json-lines", "gitlab"])

@@ -17,6 +17,7 @@ import pytest
 pytest.importorskip("pygls")
 
 from connlint.findings import Edit, Finding, Fix, Severity  # noqa: E402
+from connlint.rpc import MAX_HEADERS, MAX_MESSAGE  # noqa: E402
 from connlint.server import Document, code_actions, suppression_edit  # noqa: E402
 from lsprotocol import types as lsp  # noqa: E402
 
@@ -63,7 +64,8 @@ class LspClient:
         self.stderr: list[str] = []
         self.next_id = 0
         threading.Thread(target=self._read, daemon=True).start()
-        threading.Thread(target=self._drain_stderr, daemon=True).start()
+        self.stderr_done = threading.Thread(target=self._drain_stderr, daemon=True)
+        self.stderr_done.start()
 
     def _read(self) -> None:
         stream = self.proc.stdout
@@ -90,19 +92,26 @@ class LspClient:
 
     def send(self, message: dict) -> None:
         body = json.dumps({"jsonrpc": "2.0", **message}).encode("utf-8")
-        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.send_bytes(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+    def send_bytes(self, data: bytes) -> None:
+        self.proc.stdin.write(data)
         self.proc.stdin.flush()
 
     def notify(self, method: str, params: dict | None = None) -> None:
         self.send({"method": method, "params": params})
 
     def request(self, method: str, params: dict | None = None):
+        reply = self.call(method, params)
+        assert "error" not in reply, reply["error"]
+        return reply["result"]
+
+    def call(self, method: str, params: dict | None = None) -> dict:
+        """Send a request; its whole reply (a result or an error)."""
         self.next_id += 1
         ident = self.next_id
         self.send({"id": ident, "method": method, "params": params})
-        reply = self.wait(lambda m: m.get("id") == ident and "method" not in m, f"the reply to {method}")
-        assert "error" not in reply, reply["error"]
-        return reply["result"]
+        return self.wait(lambda m: m.get("id") == ident and "method" not in m, f"the reply to {method}")
 
     def notification(self, method: str, where=lambda params: True) -> dict:
         return self.wait(lambda m: m.get("method") == method and where(m.get("params")), method)["params"]
@@ -341,6 +350,93 @@ def test_session_fix_code_action(tmp_path):
         assert client.request("textDocument/codeAction", {
             "textDocument": {"uri": uri}, "range": rng(GO_LINE, 0, 0),
             "context": {"diagnostics": [], "only": ["refactor"]}}) == []
+        shut_down(client)
+    finally:
+        client.close()
+
+
+# ---- hostile editors -------------------------------------------------------------------------------
+def test_message_over_the_limit_is_skipped_and_the_session_goes_on(tmp_path):
+    client, _ = start(tmp_path)
+    try:
+        size = MAX_MESSAGE + 1
+        client.send_bytes(b"Content-Length: %d\r\nContent-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n"
+                          % size + b" " * size)
+        message = client.notification("window/showMessage")
+        assert message == {"type": 1, "message": "connlint: skipped a message of 67,108,865 bytes from the editor "
+                                                 "(the limit is 64 MiB); a document that large is not linted"}
+        client.send_bytes(b"X-Junk: " + b"x" * (MAX_HEADERS + 10) + b"\r\n\r\n")  # a header block too large
+        uri = (tmp_path / "app.py").as_uri()
+        client.open(uri, "python", PY)
+        assert [d["code"] for d in client.diagnostics(uri)] == ["CL101"]
+        shut_down(client)
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize("length", [2 ** 40, 10 ** 20])  # MemoryError / OverflowError when allocated
+def test_absurd_content_length_is_read_through_until_the_editor_hangs_up(tmp_path, length):
+    client, _ = start(tmp_path)
+    try:
+        client.send_bytes(b"Content-Length: %d\r\n\r\n{}" % length)
+        client.send({"id": 99, "method": "shutdown"})  # read as part of the announced body
+        client.proc.stdin.close()
+        assert client.proc.wait(timeout=TIMEOUT) == 0
+        client.stderr_done.join(TIMEOUT)
+        assert "Error" not in "".join(client.stderr), client.stderr
+        replies = client.backlog + list(iter(lambda: client.inbox.get(timeout=TIMEOUT), None))
+        assert not [m for m in replies if m.get("id") == 99]
+    finally:
+        client.close()
+
+
+def test_invalid_params_get_an_error_answer_and_the_session_goes_on(tmp_path):
+    client, _ = start(tmp_path)
+    try:
+        uri = (tmp_path / "app.py").as_uri()
+        reply = client.call("textDocument/codeAction", {"textDocument": {"uri": uri}})  # no range, no context
+        assert reply["error"]["code"] == -32602, reply
+        assert "textDocument/codeAction" in reply["error"]["message"] and "range" in reply["error"]["message"]
+        assert client.call("textDocument/hover", [1, 2])["error"]["code"] == -32602
+        client.send({"id": {"odd": True}, "method": "textDocument/codeAction", "params": None})
+        assert client.wait(lambda m: "error" in m and m.get("id") is None, "the reply with id null")["error"]["code"] \
+            == -32602
+        client.notify("textDocument/didOpen", {"textDocument": {"uri": uri}})  # no text: ignored, no answer
+        log = client.notification("window/logMessage", lambda p: "ignored" in p["message"])
+        assert log["message"].startswith("connlint: ignored a textDocument/didOpen notification: invalid params: ")
+        client.open(uri, "python", PY)
+        assert [d["code"] for d in client.diagnostics(uri)] == ["CL101"]
+        shut_down(client)
+    finally:
+        client.close()
+
+
+def test_a_document_not_open_is_never_read_from_disk(tmp_path):
+    uri = write(tmp_path, "app.py", PY).as_uri()  # a finding on disk, but the editor never opened it
+    client, _ = start(tmp_path)
+    try:
+        assert client.request("textDocument/codeAction", {
+            "textDocument": {"uri": uri}, "range": rng(PY_LINE, 0, 40), "context": {"diagnostics": []}}) is None
+        client.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
+        client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2},
+                                                 "contentChanges": [{"text": PY}]})
+        shut_down(client)  # handled in order: anything published for the file came before the reply
+        assert not [m for m in client.backlog if m.get("method") == "textDocument/publishDiagnostics"
+                    and m["params"]["uri"] == uri and m["params"]["diagnostics"]], client.backlog
+    finally:
+        client.close()
+
+
+def test_window_messages_escape_control_characters(tmp_path):
+    folder = tmp_path / "bad\x1b[2J"
+    write(folder, "connlint.toml", "nope = 1\n")
+    client, _ = start(tmp_path)
+    try:
+        client.open((folder / "app.py").as_uri(), "python", PY)
+        message = client.notification("window/showMessage")["message"]
+        assert "bad\\x1b[2J" in message and "\x1b" not in message, message
+        log = client.notification("window/logMessage", lambda p: "nope" in p["message"])["message"]
+        assert "\x1b" not in log
         shut_down(client)
     finally:
         client.close()

@@ -71,6 +71,17 @@ def test_malformed_lines_are_skipped_and_counted():
     "   0: 0100007F:1F90 0100007F:9C40 06 00000000:00000000 03:00000F9F 00000000 0 0 x 3",  # inode
     "   0: 0x00007F:1F90 0100007F:9C40 06 00000000:00000000 03:00000F9F 00000000 0 0 0 3",  # 0x prefix
     "   0 0100007F:1F90 0100007F:9C40 06 00000000:00000000 03:00000F9F 00000000 0 0 0 3",  # no colon after sl
+    # impossible rows: no such state, ports and addresses of the wrong width, numbers that are not numbers
+    "   0: 0100007F:1F90 0100007F:9C40 00 00000000:00000000 03:00000F9F 00000000 0 0 0 3",  # state 0
+    "   0: 0100007F:1F90 0100007F:9C40 2A 00000000:00000000 03:00000F9F 00000000 0 0 0 3",  # state 0x2A
+    "   0: 0100007F:1F90 0100007F:9C40 FF 00000000:00000000 03:00000F9F 00000000 0 0 0 3",  # state 0xFF
+    "   0: 0100007F:1F900 0100007F:9C40 06 00000000:00000000 03:00000F9F 00000000 0 0 0 3",  # port 0x1F900
+    "   0: 0100007F:1F90 0100007F:10000 06 00000000:00000000 03:00000F9F 00000000 0 0 0 3",  # port 65536
+    "   0: 100007F:1F90 0100007F:9C40 06 00000000:00000000 03:00000F9F 00000000 0 0 0 3",  # 7-digit address
+    "   0: 0100007F0:1F90 0100007F:9C40 06 00000000:00000000 03:00000F9F 00000000 0 0 0 3",  # 9-digit address
+    "   0: 0100007F:1F90 0100007F:9C40 06 00000000:00000000 03:00000F9F 00000000 -1 0 0 3",  # uid -1
+    "   0: 0100007F:1F90 0100007F:9C40 06 00000000:00000000 03:00000F9F 00000000 0 0 \u0663 3",  # Arabic 3
+    "  -1: 0100007F:1F90 0100007F:9C40 06 00000000:00000000 03:00000F9F 00000000 0 0 0 3",  # slot -1
 ])
 def test_parse_line_rejects_malformed_rows(line):
     with pytest.raises(ValueError):
@@ -86,8 +97,8 @@ def test_parse_line_decodes_addresses():
                      "0:0 0:0 0 0 0 0 1", 6)
     assert (six.local_addr, six.local_port, six.remote_addr, six.state) == (
         "2001:db8::1", 443, "127.0.0.1", "NEW_SYN_RECV")  # IPv4-mapped shown as IPv4
-    unknown = parse_line("0: 0100007F:1F90 0500000A:9C40 2A 0:0 0:0 0 0 0 0 1", 4)
-    assert unknown.state == "STATE_2A"  # a future kernel state is counted, not dropped
+    newer = parse_line("0: 0100007F:1F90 0500000A:9C40 0E 0:0 0:0 0 0 0 0 1", 4)
+    assert newer.state == "STATE_0E"  # a state a newer kernel may add is counted, not dropped
 
 
 @little_endian
@@ -146,6 +157,64 @@ def test_setting_meanings_read_the_value(tmp_path):
     assert "at most 20 TIME_WAIT" in kernel["tcp_max_tw_buckets"]["meaning"]
     assert kernel["tcp_tw_reuse"]["value"] == "nonsense" and kernel["tcp_tw_reuse"]["meaning"]
     assert any("near tcp_max_tw_buckets (20)" in line for line in report["interpretation"])
+
+
+def copy_proc(tmp_path: Path, name: str = "proc") -> Path:
+    shutil.copytree(PROC, tmp_path / name)
+    return tmp_path / name
+
+
+IMPOSSIBLE_ROWS = (
+    "  90: 0100007F:1F90 0100007F:9C40 00 00000000:00000000 03:00000F9F 00000000  1000 0 0 1",
+    "  91: 0100007F:1F90 0100007F:9C40 6F 00000000:00000000 03:00000F9F 00000000  1000 0 0 1",
+    "  92: 0100007F:1F90 0100007F:9C40 06 00000000:00000000 03:00000F9F 00000000    -1 0 0 1",
+    "  93: 0100007F:1F90 0100007F:9C40 06 00000000:00000000 03:00000F9F 00000000  1000 0 -7 1",
+    "  -4: 0100007F:1F90 0100007F:9C40 06 00000000:00000000 03:00000F9F 00000000  1000 0 0 1",
+)
+
+
+def test_impossible_rows_are_skipped_and_counted(tmp_path):
+    proc = copy_proc(tmp_path)
+    with open(proc / "net" / "tcp", "a") as fh:
+        fh.write("".join(row + "\n" for row in IMPOSSIBLE_ROWS))
+    report = as_json(proc=proc)
+    assert {k: v for k, v in report["states"].items() if v} == FIXTURE_STATES  # none of them counted
+    assert report["malformed"][str(proc / "net" / "tcp")] == 4 + len(IMPOSSIBLE_ROWS)
+
+
+@little_endian
+def test_reversed_port_range_is_read_in_order(tmp_path):
+    proc = copy_proc(tmp_path)
+    (proc / "sys/net/ipv4/ip_local_port_range").write_text("60999\t32768\n")
+    report = as_json(proc=proc)
+    meaning = report["kernel"]["ip_local_port_range"]["meaning"]
+    assert meaning.startswith("28,232 ephemeral ports for outgoing connections (written high to low: read as "
+                              "32768-60999): at most 28,232 connections")
+    assert report["by_role"] == as_json()["by_role"]  # the same range decides the sides
+    assert report["interpretation"] == as_json()["interpretation"]
+    assert "-28" not in sockets(proc=proc).output
+    for value in ("0 60999", "32768 65536", "32768", "1 2 3", "-1 5", "a b"):
+        (proc / "sys/net/ipv4/ip_local_port_range").write_text(value + "\n")
+        assert as_json(proc=proc)["kernel"]["ip_local_port_range"]["meaning"] == "unexpected value", value
+
+
+def test_settings_values_and_paths_are_escaped_in_text(tmp_path):
+    proc = copy_proc(tmp_path, "pr\x1b[2Joc")
+    ipv4 = proc / "sys/net/ipv4"
+    (ipv4 / "tcp_tw_reuse").write_text("1\x1b]0;owned\x07\n")
+    (ipv4 / "tcp_fin_timeout").write_text("30\x1b[31m\n")
+    (ipv4 / "tcp_keepalive_time").write_text("-5\n")
+    text = sockets(proc=proc).output
+    assert "\x1b" not in text and "\x07" not in text
+    assert "tcp_tw_reuse         1\\x1b]0;owned\\x07" in text
+    assert "tcp_fin_timeout      30\\x1b[31m    unexpected value" in text
+    assert "tcp_keepalive_time   -5            unexpected value" in text
+    assert f"missing: {tmp_path}/pr\\x1b[2Joc/sys/net/ipv4/tcp_max_tw_buckets" in text
+    kernel = as_json(proc=proc)["kernel"]  # JSON keeps the value as read (escaped by JSON itself)
+    assert kernel["tcp_tw_reuse"]["value"] == "1\x1b]0;owned\x07"
+    error = sockets("--pid", "999999", proc=proc)  # an error naming the folder
+    assert error.exit_code == 2 and f"{tmp_path}/pr\\x1b[2Joc/999999/fd" in error.output
+    assert "\x1b" not in error.output
 
 
 def test_port_filter_keeps_local_or_remote_port():
@@ -231,6 +300,39 @@ def test_ctrl_c_exits_130_quietly():
         proc.kill()
     assert proc.returncode == 130
     assert err == ""
+
+
+def command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "connlint.cli", "sockets", "--proc-root", str(PROC), *args]
+
+
+@pytest.mark.parametrize("args, status", [
+    ((), 0), (("--max-time-wait", "31"), 0), (("--max-time-wait", "30"), 1), (("--format", "json"), 0),
+    (("--watch", "0.1", "--count", "50"), 0), (("--watch", "0.1", "--max-time-wait", "30"), 1),
+])
+def test_closed_pipe_is_quiet_and_the_status_is_only_the_limit(args, status):
+    """`connlint sockets | head -1`: no traceback, and exit 1 only when --max-time-wait is exceeded."""
+    proc = subprocess.Popen(command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        if "--watch" in args:
+            assert proc.stdout.readline().startswith(b"--- ")  # then the reader stops, as head -1 does
+        proc.stdout.close()
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert (proc.returncode, err.decode()) == (status, "")
+
+
+def test_closed_or_failing_stdout_is_one_line_error():
+    closed = subprocess.run(["sh", "-c", 'exec "$@" >&-', "sh", *command()], capture_output=True, text=True,
+                            timeout=30)
+    assert (closed.returncode, closed.stderr) == (2, "connlint: error: cannot write the report: standard output "
+                                                     "is closed\n")
+    if os.path.exists("/dev/full"):
+        with open("/dev/full", "w") as full:
+            failed = subprocess.run(command(), stdout=full, stderr=subprocess.PIPE, text=True, timeout=30)
+        assert (failed.returncode, failed.stderr) == (2, "connlint: error: cannot write the report: No space left "
+                                                         "on device\n")
 
 
 def test_version_does_not_import_the_sockets_module():
