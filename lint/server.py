@@ -432,8 +432,8 @@ def build_server() -> ConnlintServer:
         uri = params.text_document.uri
         if uri.rsplit("/", 1)[-1] in CONFIG_FILES:  # a config edited in the editor: lint everything again
             ls.linted.clear()
-            for open_uri in list(ls.workspace.text_documents):
-                ls.lint_and_publish(open_uri)
+            for document in list(ls.workspace.text_documents.values()):  # the editor's own URIs, not the keys
+                ls.lint_and_publish(document.uri)
         else:
             ls.linted.pop(uri, None)  # a config may have changed outside the editor
             ls.lint_and_publish(uri)

@@ -300,6 +300,21 @@ def test_session_config_suppressions_and_syntax_errors(tmp_path):
         client.close()
 
 
+def test_saving_a_config_relints_open_documents_under_their_own_uris(tmp_path):
+    """A saved config file re-lints every open document, published under the URI the editor used."""
+    client, _ = start(tmp_path)
+    try:
+        spaced = (tmp_path / "my app.py").as_uri()  # file:///...my%20app.py
+        client.open(spaced, "python", PY)
+        assert [d["code"] for d in client.diagnostics(spaced)] == ["CL101"]
+        write(tmp_path, "connlint.toml", 'ignore = ["CL101"]\n')
+        client.notify("textDocument/didSave", {"textDocument": {"uri": (tmp_path / "connlint.toml").as_uri()}})
+        assert client.diagnostics(spaced) == []
+        shut_down(client)
+    finally:
+        client.close()
+
+
 PATCHED_SERVER = '''
 import dataclasses
 from connlint.findings import Edit, Fix
