@@ -1,4 +1,4 @@
-"""Adopting connlint on legacy code: baselines, `--add-noqa`, `--changed-since REV`."""
+"""Adopting connlint on legacy code: baselines and `--add-noqa` (`--changed-since REV`: lint/changed.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import hashlib
 import json
 import os
 import re
-import subprocess
 from collections import Counter
 from pathlib import Path
 
@@ -152,50 +151,3 @@ def _with_suppression(line: str, codes: set[str], is_go: bool) -> str:
     if match:  # a bare `# noqa` already silences everything
         return line
     return f"{line}  # noqa: {', '.join(sorted(codes))}"
-
-
-# ---- --changed-since ----------------------------------------------------------------------
-
-HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", re.M)
-
-
-def _git(args: list[str], cwd: str) -> str:
-    try:
-        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
-    except OSError as exc:
-        raise AdoptionError(f"--changed-since needs git: {exc}") from None
-    if proc.returncode != 0:
-        raise AdoptionError(f"git {' '.join(args[:2])}: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else 'failed'}")
-    return proc.stdout
-
-
-def changed_lines(rev: str, cwd: str) -> dict[str, set[int] | None]:
-    """Lines changed since `rev` per absolute path (None: the whole file is new)."""
-    root = _git(["rev-parse", "--show-toplevel"], cwd).strip()
-    _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], cwd)
-    changed: dict[str, set[int] | None] = {}
-    diff = _git(["diff", "--no-color", "--no-ext-diff", "--unified=0", rev, "--"], root)
-    for chunk in re.split(r"^diff --git ", diff, flags=re.M)[1:]:
-        target = re.search(r"^\+\+\+ (?:b/)?(.*)$", chunk, re.M)
-        if target is None or target.group(1) == "/dev/null":
-            continue
-        lines = changed.setdefault(os.path.join(root, target.group(1)), set())
-        for match in HUNK.finditer(chunk):
-            start, count = int(match.group(1)), int(match.group(2) or "1")
-            lines.update(range(start, start + count))
-    for rel in _git(["ls-files", "--others", "--exclude-standard"], root).splitlines():
-        changed[os.path.join(root, rel)] = None
-    return changed
-
-
-def keep_changed_since(report: Report, rev: str) -> None:
-    changed = changed_lines(rev, os.getcwd())
-    kept = []
-    for finding in report.findings:
-        absolute = os.path.abspath(finding.path)
-        if absolute not in changed:
-            continue
-        lines = changed[absolute]
-        if lines is None or finding.code == "CL000" or lines & set(range(finding.line, finding.end_line + 1)):
-            kept.append(finding)
-    report.findings = kept

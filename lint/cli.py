@@ -311,7 +311,9 @@ def _check_paths(opts: _Options, resolver) -> NoReturn:
     baseline_path = opts.baseline_path or resolver.default.baseline
     try:
         if opts.changed_since:
-            adoption.keep_changed_since(report, opts.changed_since)
+            from .changed import keep_changed_since
+
+            keep_changed_since(report, opts.changed_since)
         if opts.write_baseline_path:
             count = adoption.write_baseline(report, Path(opts.write_baseline_path))
             click.echo(f"connlint: wrote {count} finding(s) to {opts.write_baseline_path}", err=True)

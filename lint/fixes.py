@@ -36,6 +36,10 @@ class FileFix:
         return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
+PATCH_ESCAPES = {7: b"\\a", 8: b"\\b", 9: b"\\t", 10: b"\\n", 11: b"\\v", 12: b"\\f", 13: b"\\r",
+                 34: b'\\"', 92: b"\\\\"}  # git's C-style quoting of a file name
+
+
 def _decode(data: bytes, encoding: str = "utf-8") -> tuple[bytes, str]:
     bom = UTF8_BOM if data.startswith(UTF8_BOM) else b""
     return bom, data[len(bom):].decode(encoding)
