@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .findings import Finding, Notice, Report
 from .fixes import python_encoding, write_atomic
+from .reporters.common import split_lines
 from .reporters.sarif import find_root
 from .suppress import CODE, GO_IGNORE, PY_NOQA
 
@@ -30,7 +31,7 @@ def _lines(path: str) -> list[str]:
             data = fh.read()
     except OSError:
         return []
-    return data.decode("utf-8", "replace").splitlines()
+    return split_lines(data.decode("utf-8", "replace"), path)
 
 
 def _entry_key(finding: Finding, root: str, cache: dict[str, list[str]]) -> tuple[str, str, str]:

@@ -329,11 +329,12 @@ def _check_paths(opts: _Options, resolver) -> NoReturn:
 
     if opts.diff:
         _emit_notices(report, opts)
-        click.echo("".join(f.diff() for f in report.fixes), nl=False)
+        click.echo(b"".join(f.diff() for f in report.fixes), nl=False)  # bytes: each file's own encoding
         fixed = sum(len(f.applied) for f in report.fixes)
         if not opts.quiet:
             click.echo(f"connlint: {fixed} fix(es) would be applied to {len(report.fixes)} file(s)", err=True)
-        sys.exit(EXIT_ERROR if report.errors else EXIT_FINDINGS if report.fixes else EXIT_CLEAN)
+        pending = report.fixes and not opts.exit_zero
+        sys.exit(EXIT_ERROR if report.errors else EXIT_FINDINGS if pending else EXIT_CLEAN)
     if opts.fixing:
         fixed = [finding for outcome in report.fixes for finding in outcome.applied]
         if opts.show_fixes:
