@@ -10,10 +10,11 @@ from collections import Counter
 from pathlib import Path
 
 from .findings import Finding, Notice, Report
-from .fixes import python_encoding, write_atomic
+from .fixes import python_encoding
 from .reporters.common import split_lines
 from .reporters.sarif import find_root
 from .suppress import CODE, GO_IGNORE, PY_NOQA
+from .writer import write_file
 
 BASELINE_VERSION = 1
 MAX_HASHED_LINES = 5
@@ -56,9 +57,7 @@ def write_baseline(report: Report, path: Path) -> int:
     text = json.dumps(data, indent=2) + "\n"
     folder = path.parent if str(path.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        path.write_text("", encoding="utf-8")
-    write_atomic(str(path), text.encode("utf-8"))
+    write_file(str(path), text.encode("utf-8"))
     return sum(counts.values())
 
 
@@ -131,7 +130,7 @@ def add_noqa(report: Report) -> int:
                                                "(a finding's first line ends inside a string or continuation)"))
             continue
         try:
-            write_atomic(path, new.encode(encoding))
+            write_file(path, new.encode(encoding), expected=data)
             added += len(edits)
         except OSError as exc:
             report.errors.append(f"{path}: cannot write: {exc.strerror or exc}")

@@ -382,9 +382,9 @@ def _finish(report, opts: _Options, resolver, sources) -> NoReturn:
         text = _render(fmt, report, opts, color, sources)
     if opts.output:
         try:
-            from .fixes import write_atomic
+            from .writer import write_file
 
-            write_atomic(opts.output, text.encode("utf-8"))
+            write_file(opts.output, text.encode("utf-8"))
         except OSError as exc:
             _fail(f"{opts.output}: cannot write: {exc.strerror or exc}")
     else:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import difflib
 import io
 import os
-import tempfile
 from dataclasses import dataclass, field
 from tokenize import detect_encoding
 
 from .findings import Finding, Fix
+from .writer import write_file
 
 MAX_PASSES = 10
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -132,26 +132,4 @@ def python_encoding(data: bytes) -> str:
     return "utf-8" if encoding == "utf-8-sig" else encoding
 
 
-def write_atomic(path: str, data: bytes) -> None:
-    """Replace (or create) a file's content in one rename, keeping its permissions (a new file gets the umask's)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        mode = os.stat(path).st_mode & 0o7777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    fd, tmp = tempfile.mkstemp(prefix=".connlint-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+write_atomic = write_file  # the former name of lint/writer.py's one writer
