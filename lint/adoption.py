@@ -1,4 +1,4 @@
-"""Adopting connlint on legacy code: baselines, `--add-noqa`, `--changed-since REV`."""
+"""Adopting connlint on legacy code: baselines and `--add-noqa` (`--changed-since REV`: lint/changed.py)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,15 @@ import hashlib
 import json
 import os
 import re
-import subprocess
 from collections import Counter
 from pathlib import Path
 
 from .findings import Finding, Notice, Report
-from .fixes import python_encoding, write_atomic
+from .fixes import python_encoding
+from .reporters.common import split_lines
 from .reporters.sarif import find_root
 from .suppress import CODE, GO_IGNORE, PY_NOQA
+from .writer import write_file
 
 BASELINE_VERSION = 1
 MAX_HASHED_LINES = 5
@@ -31,7 +32,7 @@ def _lines(path: str) -> list[str]:
             data = fh.read()
     except OSError:
         return []
-    return data.decode("utf-8", "replace").splitlines()
+    return split_lines(data.decode("utf-8", "replace"), path)
 
 
 def _entry_key(finding: Finding, root: str, cache: dict[str, list[str]]) -> tuple[str, str, str]:
@@ -56,9 +57,7 @@ def write_baseline(report: Report, path: Path) -> int:
     text = json.dumps(data, indent=2) + "\n"
     folder = path.parent if str(path.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        path.write_text("", encoding="utf-8")
-    write_atomic(str(path), text.encode("utf-8"))
+    write_file(str(path), text.encode("utf-8"))
     return sum(counts.values())
 
 
@@ -131,7 +130,7 @@ def add_noqa(report: Report) -> int:
                                                "(a finding's first line ends inside a string or continuation)"))
             continue
         try:
-            write_atomic(path, new.encode(encoding))
+            write_file(path, new.encode(encoding), expected=data)
             added += len(edits)
         except OSError as exc:
             report.errors.append(f"{path}: cannot write: {exc.strerror or exc}")
@@ -152,50 +151,3 @@ def _with_suppression(line: str, codes: set[str], is_go: bool) -> str:
     if match:  # a bare `# noqa` already silences everything
         return line
     return f"{line}  # noqa: {', '.join(sorted(codes))}"
-
-
-# ---- --changed-since ----------------------------------------------------------------------
-
-HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", re.M)
-
-
-def _git(args: list[str], cwd: str) -> str:
-    try:
-        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
-    except OSError as exc:
-        raise AdoptionError(f"--changed-since needs git: {exc}") from None
-    if proc.returncode != 0:
-        raise AdoptionError(f"git {' '.join(args[:2])}: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else 'failed'}")
-    return proc.stdout
-
-
-def changed_lines(rev: str, cwd: str) -> dict[str, set[int] | None]:
-    """Lines changed since `rev` per absolute path (None: the whole file is new)."""
-    root = _git(["rev-parse", "--show-toplevel"], cwd).strip()
-    _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], cwd)
-    changed: dict[str, set[int] | None] = {}
-    diff = _git(["diff", "--no-color", "--no-ext-diff", "--unified=0", rev, "--"], root)
-    for chunk in re.split(r"^diff --git ", diff, flags=re.M)[1:]:
-        target = re.search(r"^\+\+\+ (?:b/)?(.*)$", chunk, re.M)
-        if target is None or target.group(1) == "/dev/null":
-            continue
-        lines = changed.setdefault(os.path.join(root, target.group(1)), set())
-        for match in HUNK.finditer(chunk):
-            start, count = int(match.group(1)), int(match.group(2) or "1")
-            lines.update(range(start, start + count))
-    for rel in _git(["ls-files", "--others", "--exclude-standard"], root).splitlines():
-        changed[os.path.join(root, rel)] = None
-    return changed
-
-
-def keep_changed_since(report: Report, rev: str) -> None:
-    changed = changed_lines(rev, os.getcwd())
-    kept = []
-    for finding in report.findings:
-        absolute = os.path.abspath(finding.path)
-        if absolute not in changed:
-            continue
-        lines = changed[absolute]
-        if lines is None or finding.code == "CL000" or lines & set(range(finding.line, finding.end_line + 1)):
-            kept.append(finding)
-    report.findings = kept

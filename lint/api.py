@@ -21,6 +21,7 @@ from .discovery import SourceFile, discover
 from .findings import Finding, Hit, Notice, Report, Severity
 from .plan import Plan, make_plan
 from .registry import SYNTAX_ERROR, UNEXPLAINED_SUPPRESSION, UNUSED_SUPPRESSION, Rule, file_may_match
+from .writer import write_file
 
 UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -242,14 +243,14 @@ def _fix(report: Report, sources: dict[str, SourceFile], plans: _Plans, mode: st
         report.notices.extend(Notice(display, message) for message in outcome.dropped)
         if not outcome.changed:
             continue
-        report.fixes.append(outcome)
         if mode == "apply":
-            try:
-                fixes.write_atomic(source.path, outcome.fixed)
+            try:  # through a symbolic link to its target; refused if the file changed since `data` was read
+                write_file(source.path, outcome.fixed, expected=data)
             except OSError as exc:
                 report.errors.append(f"{display}: cannot write the fixed file: {exc.strerror or exc}")
                 continue
             report.findings = [f for f in report.findings if f.path != display] + lint(outcome.fixed)
+        report.fixes.append(outcome)  # only fixes written (or, for --diff, to show) are counted
 
 
 def _parse_errors(language: str, data: bytes) -> int:

@@ -318,7 +318,9 @@ def _check_paths(opts: _Options, resolver) -> NoReturn:
     baseline_path = opts.baseline_path or resolver.default.baseline
     try:
         if opts.changed_since:
-            adoption.keep_changed_since(report, opts.changed_since)
+            from .changed import keep_changed_since
+
+            keep_changed_since(report, opts.changed_since)
         if opts.write_baseline_path:
             count = adoption.write_baseline(report, Path(opts.write_baseline_path))
             _say(f"connlint: wrote {count} finding(s) to {opts.write_baseline_path}")
@@ -334,11 +336,12 @@ def _check_paths(opts: _Options, resolver) -> NoReturn:
 
     if opts.diff:
         _emit_notices(report, opts)
-        click.echo("".join(f.diff() for f in report.fixes), nl=False)
+        click.echo(b"".join(f.diff() for f in report.fixes), nl=False)  # bytes: each file's own encoding
         fixed = sum(len(f.applied) for f in report.fixes)
         if not opts.quiet:
             _say(f"connlint: {fixed} fix(es) would be applied to {len(report.fixes)} file(s)")
-        sys.exit(EXIT_ERROR if report.errors else EXIT_FINDINGS if report.fixes else EXIT_CLEAN)
+        pending = report.fixes and not opts.exit_zero
+        sys.exit(EXIT_ERROR if report.errors else EXIT_FINDINGS if pending else EXIT_CLEAN)
     if opts.fixing:
         fixed = [finding for outcome in report.fixes for finding in outcome.applied]
         if opts.show_fixes:
@@ -385,9 +388,9 @@ def _finish(report, opts: _Options, resolver, sources) -> NoReturn:
         text = _render(fmt, report, opts, color, sources)
     if opts.output:
         try:
-            from .fixes import write_atomic
+            from .writer import write_file
 
-            write_atomic(opts.output, text.encode("utf-8"))
+            write_file(opts.output, text.encode("utf-8"))
         except OSError as exc:
             _fail(f"{opts.output}: cannot write: {exc.strerror or exc}")
     else:  # click strips what looks like colour from uncoloured text: a real name in a GitHub annotation

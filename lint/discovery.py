@@ -143,15 +143,21 @@ def discover(paths: list[str], settings: Config | Resolver,
     excludes = _ExcludesByConfig()
 
     files: dict[str, SourceFile] = {}
-    seen_real: set[str] = set()
+    seen_real: dict[str, tuple[str, bool]] = {}  # real path -> (display, reached through a symbolic link)
     problems: dict[str, Problem] = {}
 
-    def add_file(path: str, language: str, st: os.stat_result, config: Config, real: str = "", shown: str = "") -> None:
+    def add_file(path: str, language: str, st: os.stat_result, config: Config, real: str = "", shown: str = "",
+                 is_link: bool | None = None) -> None:
+        """One file per real path: a file reached both through a symbolic link and directly is the direct one."""
         real = real or os.path.realpath(path)
+        is_link = os.path.islink(path) if is_link is None else is_link
         if real in seen_real:
-            return
-        seen_real.add(real)
+            earlier, earlier_link = seen_real[real]
+            if is_link or not earlier_link:
+                return
+            del files[earlier]
         shown = shown or display_path(path, cwd)
+        seen_real[real] = (shown, is_link)
         files[shown] = SourceFile(path, shown, language, stamp_of(st), st.st_mtime_ns, st.st_size, config)
 
     for given in paths:
@@ -303,7 +309,7 @@ def _walk(top: str, resolver: Resolver, excludes: _ExcludesByConfig, add_file, p
             if not stat.S_ISREG(st.st_mode):
                 problems[shown] = Problem(shown, "not a regular file, skipped", False)
                 continue
-            add_file(path, language, st, config, real, shown)
+            add_file(path, language, st, config, real, shown, is_link)
         for sub, sub_real in reversed(subfolders):
             stack.append((sub, sub_real, ignores))
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import difflib
 import io
 import os
-import tempfile
 from dataclasses import dataclass, field
 from tokenize import detect_encoding
 
 from .findings import Finding, Fix
+from .writer import write_file
 
 MAX_PASSES = 10
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -29,11 +29,32 @@ class FileFix:
     def changed(self) -> bool:
         return self.fixed != self.original
 
-    def diff(self) -> str:
-        before = _decode(self.original)[1].splitlines(keepends=True)
-        after = _decode(self.fixed)[1].splitlines(keepends=True)
-        lines = difflib.unified_diff(before, after, f"a/{self.display}", f"b/{self.display}")
-        return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+    def diff(self) -> bytes:
+        """A unified diff that `patch -p1` and `git apply` take: the file's own bytes (any encoding), lines
+        split at LF only as patch splits them (a CR, form feed or U+2028 stays inside its line)."""
+        lines = difflib.diff_bytes(difflib.unified_diff, _patch_lines(self.original), _patch_lines(self.fixed),
+                                   _patch_name("a/", self.display), _patch_name("b/", self.display))
+        return b"".join(line if line.endswith(b"\n") else line + b"\n\\ No newline at end of file\n"
+                        for line in lines)
+
+
+def _patch_lines(data: bytes) -> list[bytes]:
+    lines = data.split(b"\n")
+    return [line + b"\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
+
+
+PATCH_ESCAPES = {7: b"\\a", 8: b"\\b", 9: b"\\t", 10: b"\\n", 11: b"\\v", 12: b"\\f", 13: b"\\r",
+                 34: b'\\"', 92: b"\\\\"}  # git's C-style quoting of a file name
+
+
+def _patch_name(prefix: str, display: str) -> bytes:
+    """A file name in a ---/+++ line as git writes it: C-quoted if it holds a control character, a quote or a
+    backslash; else as is, followed by a tab if it holds a space (so patch does not stop at the space)."""
+    name = os.fsencode(prefix + display)
+    if any(byte < 0x20 or byte in (0x22, 0x5C, 0x7F) for byte in name):
+        return b'"' + b"".join(PATCH_ESCAPES.get(b) or (b"\\%03o" % b if b < 0x20 or b == 0x7F else bytes([b]))
+                               for b in name) + b'"'
+    return name + b"\t" if b" " in name else name
 
 
 def _decode(data: bytes, encoding: str = "utf-8") -> tuple[bytes, str]:
@@ -111,26 +132,4 @@ def python_encoding(data: bytes) -> str:
     return "utf-8" if encoding == "utf-8-sig" else encoding
 
 
-def write_atomic(path: str, data: bytes) -> None:
-    """Replace (or create) a file's content in one rename, keeping its permissions (a new file gets the umask's)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        mode = os.stat(path).st_mode & 0o7777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    fd, tmp = tempfile.mkstemp(prefix=".connlint-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+write_atomic = write_file  # the former name of lint/writer.py's one writer

@@ -8,10 +8,17 @@ import stat
 import unicodedata
 from typing import Mapping
 
-LINE_BREAK = re.compile(r"\r\n|\r|\n")  # the line breaks the frontends count (not \f, \v or U+2028)
+from ..suppress import GO_NEWLINE, PY_NEWLINE
+
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 SOURCE_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]")
 ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def split_lines(text: str, path: str) -> list[str]:
+    """A file's lines as its frontend counts them (Python: CRLF, CR or LF; Go: LF only, as tree-sitter),
+    never at the other breaks of str.splitlines (\\f, \\v, \\x1c-\\x1e, \\x85, U+2028, U+2029)."""
+    return (GO_NEWLINE if path.lower().endswith(".go") else PY_NEWLINE).split(text)
 
 
 def read_source(path: str, sources: Mapping[str, str]) -> str | None:
@@ -58,7 +65,7 @@ class Sources:
             return None
         if text.startswith("\ufeff"):
             text = text[1:]
-        return LINE_BREAK.split(text)
+        return split_lines(text, path)
 
 
 def printable(text: str) -> str:
