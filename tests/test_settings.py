@@ -348,3 +348,12 @@ def test_a_pathological_gitignore_pattern_is_matched_in_linear_time(in_tmp):
     proc = subprocess.run([sys.executable, "-m", "connlint.cli", "."], cwd=in_tmp, capture_output=True,
                           text=True, timeout=60)
     assert proc.stdout.startswith("a" * 40 + ".go:6:2: CL101 ")
+
+
+def test_patterns_match_names_that_are_not_utf8():
+    from connlint.patterns import gitignore_spec
+
+    spec = gitignore_spec(["gen/*.go", "!gen/keep*.go"])
+    undecodable = "gen/a" + b"\xff".decode("utf-8", "surrogateescape") + ".go"
+    assert spec.match_file(undecodable) and spec.check_file(undecodable).include is True
+    assert spec.check_file("gen/keep\udcff.go").include is False
