@@ -585,6 +585,8 @@ def _apply_suppressions(
     exempt = plan.test_exempt_codes if is_test_file(display) else frozenset()
     checkable = {r.code for r in plan.rules.get(language, ())} - skipped - exempt
     for line, mark in sorted(comments.items()):
+        if not mark.exact:  # maybe text in a string (the tokenizer failed there): it silences, nothing more
+            continue
         for code in suppress.unknown_codes(mark, set(plan.known_codes)):
             notices.append(Notice(display, f"unknown rule code {code} in suppression comment", line))
         if mark.codes is None:
