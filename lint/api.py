@@ -526,7 +526,7 @@ def lint_source(display: str, language: str, data: bytes, plan: Plan) -> FileRes
             _reraise_interrupt()
             result.errors.append(f"{display}: internal error in rule {rule.code} ({rule.name}): {_last_line()}")
 
-    findings, notices = _apply_suppressions(display, language, text, hits, plan)
+    findings, notices = _apply_suppressions(display, language, text, hits, plan, getattr(parsed, "tree", None))
     result.findings.extend(findings)
     result.notices.extend(notices)
     return result
@@ -557,11 +557,11 @@ def _has_suppression_marker(language: str, data: bytes) -> bool:
 
 
 def _apply_suppressions(
-    display: str, language: str, text: str, hits: list[tuple[Rule, Hit]], plan: Plan
+    display: str, language: str, text: str, hits: list[tuple[Rule, Hit]], plan: Plan, tree=None
 ) -> tuple[list[Finding], list[Notice]]:
     """Turn hits into findings: per-file ignores, inline suppressions, then CL001/CL002 on the comments."""
     skipped = _ignored_codes(display, plan)
-    marks = suppress.scan(language, text)
+    marks = suppress.scan(language, text, tree=tree)  # tree: Go's parse of `text`, not parsed again
     findings: list[Finding] = []
     notices: list[Notice] = []
     used: set[tuple[int, str]] = set()  # (comment line, code) that silenced something

@@ -42,14 +42,15 @@ class Layout:
         return start, end
 
 
-def layout(language: str, text: str, last_line: int | None = None) -> Layout:
-    """The layout of `text`; with `last_line`, only what lies on lines up to it is complete."""
+def layout(language: str, text: str, last_line: int | None = None, tree=None) -> Layout:
+    """The layout of `text`; with `last_line`, only what lies on lines up to it is complete (Python).
+    `tree`: a tree-sitter parse of the Go `text` encoded in UTF-8, to reuse."""
     newline = PY_NEWLINE if language == "python" else GO_NEWLINE
     starts = [0] + [m.end() for m in newline.finditer(text)]
     if language == "python":
         comments, spans, exact_until = _python(text, starts, last_line or len(starts))
     else:
-        comments, spans, exact_until = _go(text, starts)
+        comments, spans, exact_until = _go(text, starts, tree)
     return Layout(starts, comments, _merge(spans), exact_until)
 
 
@@ -155,14 +156,14 @@ def _compiles(literal: str) -> bool:
 _GO_QUERY = "(comment) @comment (raw_string_literal) @string (interpreted_string_literal) @string"
 
 
-def _go(text: str, starts: list[int]) -> tuple[list[Comment], list[tuple[int, int]], int]:
+def _go(text: str, starts: list[int], tree=None) -> tuple[list[Comment], list[tuple[int, int]], int]:
     """`//` comment nodes, and the lines raw strings and block comments span (tree-sitter)."""
     import tree_sitter
 
     from .frontends import go
 
     data = text.encode("utf-8", "surrogatepass")
-    tree = go._parser().parse(data)
+    tree = tree or go._parser().parse(data)
     captures = tree_sitter.QueryCursor(go.compile_query(_GO_QUERY)).captures(tree.root_node)
     comments: list[Comment] = []
     spans: list[tuple[int, int]] = []

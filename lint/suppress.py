@@ -29,18 +29,19 @@ class Suppression:
     exact: bool = True  # False: found by a text search where the tokenizer failed (see comments._python)
 
 
-def scan(language: str, text: str, layout: comments.Layout | None = None) -> dict[int, Suppression]:
+def scan(language: str, text: str, layout: comments.Layout | None = None, tree=None) -> dict[int, Suppression]:
     """Every suppression in a file's real comments, by the line whose findings it silences.
 
     A comment at the end of a group's last line (comments.Layout.group: a multi-line string, `\\`
     continuations) covers the whole group; in Go, a directive alone on its line covers the next group.
+    `tree`: tree-sitter's parse of `text` (UTF-8), if the caller has one.
     """
     marker = "noqa" if language == "python" else "connlint:ignore"
     last = text.lower().rfind(marker)
     if last < 0:
         return {}
     if layout is None:  # lines past the last marker cannot hold a suppression: not tokenized
-        layout = comments.layout(language, text, last_line=len(PY_NEWLINE.findall(text, 0, last)) + 1)
+        layout = comments.layout(language, text, last_line=len(PY_NEWLINE.findall(text, 0, last)) + 1, tree=tree)
     pattern = PY_NOQA if language == "python" else GO_IGNORE
     found: dict[int, Suppression] = {}
     for comment in layout.comments:
