@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from collections import Counter
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from .findings import Finding, Notice, Report
 from .fixes import python_encoding
 from .reporters.common import split_lines
 from .reporters.sarif import find_root
-from .suppress import CODE, GO_IGNORE, PY_NOQA
+from .suppress import suppression_edits
 from .writer import write_file
 
 BASELINE_VERSION = 1
@@ -93,7 +92,8 @@ def apply_baseline(report: Report, path: Path) -> None:
 # ---- --add-noqa ---------------------------------------------------------------------------
 
 def add_noqa(report: Report) -> int:
-    """Append a suppression for each finding to the end of its first line; returns how many were added."""
+    """Add a suppression for each finding where a comment covers its first line (suppress.suppression_edits);
+    returns how many comments were added or extended."""
     by_file: dict[str, dict[int, set[str]]] = {}
     for finding in report.findings:
         if finding.code != "CL000":
@@ -106,28 +106,23 @@ def add_noqa(report: Report) -> int:
         except OSError as exc:
             report.errors.append(f"{path}: cannot read: {exc.strerror or exc}")
             continue
-        is_go = path.endswith(".go")
-        encoding = "utf-8" if is_go else python_encoding(data)
+        language = "go" if path.endswith(".go") else "python"
+        encoding = "utf-8" if language == "go" else python_encoding(data)
         text = data.decode(encoding)
-        newline = re.compile(r"\n" if is_go else r"\r\n|\r|\n")
-        starts = [0] + [m.end() for m in newline.finditer(text)]
-        edits = []
-        for line, codes in sorted(lines.items()):
-            if line > len(starts):
-                continue
-            begin = starts[line - 1]
-            end_match = newline.search(text, begin)
-            end = end_match.start() if end_match else len(text)
-            edits.append((begin, end, _with_suppression(text[begin:end], codes, is_go)))
+        edits, skipped = suppression_edits(language, text, lines)
+        if skipped:
+            report.notices.append(Notice(path, f"--add-noqa found no safe place for a comment on line(s) "
+                                               f"{', '.join(map(str, skipped))}: the tokenizer cannot read "
+                                               f"the file there", skipped[0]))
+        if not edits:
+            continue
         new = text
-        for begin, end, new_line in sorted(edits, reverse=True):
-            new = new[:begin] + new_line + new[end:]
+        for begin, end, insert in reversed(edits):
+            new = new[:begin] + insert + new[end:]
         from .api import _parse_errors
 
-        language = "go" if is_go else "python"
         if _parse_errors(language, new.encode(encoding)) > _parse_errors(language, data):
-            report.notices.append(Notice(path, "--add-noqa skipped this file: a comment would break it "
-                                               "(a finding's first line ends inside a string or continuation)"))
+            report.notices.append(Notice(path, "--add-noqa skipped this file: a comment would break it"))
             continue
         try:
             write_file(path, new.encode(encoding), expected=data)
@@ -135,19 +130,3 @@ def add_noqa(report: Report) -> int:
         except OSError as exc:
             report.errors.append(f"{path}: cannot write: {exc.strerror or exc}")
     return added
-
-
-def _with_suppression(line: str, codes: set[str], is_go: bool) -> str:
-    if is_go:
-        match = GO_IGNORE.search(line)
-        if match:
-            merged = sorted(set(CODE.findall(match.group("codes"))) | codes)
-            return line[:match.start("codes")] + ",".join(merged) + line[match.end("codes"):]
-        return f"{line} //connlint:ignore {','.join(sorted(codes))} TODO: explain why"
-    match = PY_NOQA.search(line)
-    if match and match.group("codes"):
-        merged = sorted(set(c.upper() for c in CODE.findall(match.group("codes"))) | codes)
-        return line[:match.start("codes")] + ", ".join(merged) + line[match.end("codes"):]
-    if match:  # a bare `# noqa` already silences everything
-        return line
-    return f"{line}  # noqa: {', '.join(sorted(codes))}"

@@ -524,7 +524,7 @@ def lint_source(display: str, language: str, data: bytes, plan: Plan) -> FileRes
             _reraise_interrupt()
             result.errors.append(f"{display}: internal error in rule {rule.code} ({rule.name}): {_last_line()}")
 
-    findings, notices = _apply_suppressions(display, language, text, hits, plan)
+    findings, notices = _apply_suppressions(display, language, text, hits, plan, getattr(parsed, "tree", None))
     result.findings.extend(findings)
     result.notices.extend(notices)
     return result
@@ -555,11 +555,11 @@ def _has_suppression_marker(language: str, data: bytes) -> bool:
 
 
 def _apply_suppressions(
-    display: str, language: str, text: str, hits: list[tuple[Rule, Hit]], plan: Plan
+    display: str, language: str, text: str, hits: list[tuple[Rule, Hit]], plan: Plan, tree=None
 ) -> tuple[list[Finding], list[Notice]]:
     """Turn hits into findings: per-file ignores, inline suppressions, then CL001/CL002 on the comments."""
     skipped = _ignored_codes(display, plan)
-    marks = suppress.scan(language, text)
+    marks = suppress.scan(language, text, tree=tree)  # tree: Go's parse of `text`, not parsed again
     findings: list[Finding] = []
     notices: list[Notice] = []
     used: set[tuple[int, str]] = set()  # (comment line, code) that silenced something
@@ -583,6 +583,8 @@ def _apply_suppressions(
     exempt = plan.test_exempt_codes if is_test_file(display) else frozenset()
     checkable = {r.code for r in plan.rules.get(language, ())} - skipped - exempt
     for line, mark in sorted(comments.items()):
+        if not mark.exact:  # maybe text in a string (the tokenizer failed there): it silences, nothing more
+            continue
         for code in suppress.unknown_codes(mark, set(plan.known_codes)):
             notices.append(Notice(display, f"unknown rule code {code} in suppression comment", line))
         if mark.codes is None:

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from tokenize import detect_encoding
 
 from .findings import Finding, Fix
-from .writer import write_file
 
 MAX_PASSES = 10
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -132,4 +131,3 @@ def python_encoding(data: bytes) -> str:
     return "utf-8" if encoding == "utf-8-sig" else encoding
 
 
-write_atomic = write_file  # the former name of lint/writer.py's one writer

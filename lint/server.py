@@ -27,7 +27,7 @@ except ImportError:  # pragma: no cover - pygls 1.x
     from pygls.server import LanguageServer
 from pygls.uris import to_fs_path
 
-from . import __version__, suppress
+from . import __version__, comments, suppress
 from .api import Plan, lint_source, make_plan
 from .config import CONFIG_FILES, Config, ConfigError, find_config_file, load
 from .discovery import language_of
@@ -46,8 +46,8 @@ SEVERITY = {
 }
 LANGUAGE_IDS = {"python": "python", "go": "go"}
 LSP_NEWLINE = re.compile(r"\r\n|\r|\n")  # the line terminators of the LSP specification
-LINT_NEWLINE = {"python": suppress.PY_NEWLINE, "go": suppress.GO_NEWLINE}  # as connlint counts lines
-SUPPRESSION = {"python": "  # noqa: {}", "go": " //connlint:ignore {} TODO: reason"}
+LINT_NEWLINE = {"python": comments.PY_NEWLINE, "go": comments.GO_NEWLINE}  # as connlint counts lines
+SUPPRESSION_REASON = "TODO: reason"  # the placeholder reason of a Go directive the quick fix adds
 
 
 def units(text: str, encoding: str) -> int:
@@ -158,27 +158,14 @@ def notice_diagnostic(document: Document, notice: Notice) -> lsp.Diagnostic:
 
 
 def suppression_edit(document: Document, finding: Finding) -> tuple[int, int, str] | None:
-    """(start, end, text) in self.text offsets silencing `finding` on its first line, None if unsafe.
-
-    An existing suppression covering the line gets the code added (a second comment would replace it).
-    """
-    marks = suppress.scan(document.language, document.source)
-    existing = marks.get(finding.line)
-    if existing is not None and existing.codes is not None:
-        start, end = document.line_span(existing.comment_line)
-        pattern = suppress.PY_NOQA if document.language == "python" else suppress.GO_IGNORE
-        match = None
-        for match in pattern.finditer(document.source, start, end):
-            pass
-        if match is not None and match.group("codes"):
-            at = document.bom + match.end("codes")
-            return at, at, (", " if document.language == "python" else ",") + finding.code
-    start, end = document.line_span(finding.line)
-    content = document.source[start:end].rstrip()
-    if document.language == "python" and content.endswith("\\"):
-        return None  # a comment after a line continuation is a syntax error
-    at = document.bom + start + len(content)
-    return at, document.bom + end, SUPPRESSION[document.language].format(finding.code)
+    """(start, end, text) in self.text offsets silencing `finding`, placed as --add-noqa places it
+    (suppress.suppression_edits); None when there is no safe place."""
+    edits, _ = suppress.suppression_edits(document.language, document.source, {finding.line: {finding.code}},
+                                          SUPPRESSION_REASON)
+    if not edits:
+        return None
+    start, end, text = edits[0]
+    return document.bom + start, document.bom + end, text
 
 
 def _key(code: object, where: lsp.Range) -> tuple:

@@ -53,7 +53,7 @@ def test_add_noqa_then_clean(in_tmp):
     assert proc.returncode == 0, proc.stderr
     assert 'w.Header().Set("Connection", "close") //connlint:ignore CL101 TODO: explain why\n' in (
         in_tmp / "main.go").read_text()
-    assert '{"Connection": "close"}  # noqa: CL101, E501\n' in (in_tmp / "app.py").read_text()
+    assert '{"Connection": "close"}  # noqa: E501, CL101\n' in (in_tmp / "app.py").read_text()
     assert connlint(cwd=in_tmp).returncode == 0
     assert connlint("--add-noqa", cwd=in_tmp).stderr.startswith("connlint: added 0 ")
 

@@ -499,7 +499,10 @@ def test_suppression_extends_an_existing_comment():
     trailing = Document('x = 1   \r\n', "python")
     at, end, text = suppression_edit(trailing, finding(1, 1, 1, 6))
     assert (trailing.text[:at] + text + trailing.text[end:]) == 'x = 1  # noqa: CL101\r\n'
-    assert suppression_edit(Document('x = f(1, \\\n  2)\n', "python"), finding(1, 1, 2, 4)) is None
+    continued = Document('x = f(1, \\\n  2)\n', "python")  # after the continuation, which it covers
+    at, end, text = suppression_edit(continued, finding(1, 1, 2, 4))
+    assert (continued.text[:at] + text + continued.text[end:]) == 'x = f(1, \\\n  2)  # noqa: CL101\n'
+    assert suppression_edit(Document('x = """never closed\n', "python"), finding(1, 1, 1, 6)) is None
 
 
 def test_server_command_without_pygls(monkeypatch):

@@ -8,7 +8,7 @@ import stat
 import unicodedata
 from typing import Mapping
 
-from ..suppress import GO_NEWLINE, PY_NEWLINE
+from ..comments import GO_NEWLINE, PY_NEWLINE
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 SOURCE_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]")
