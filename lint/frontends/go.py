@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from typing import Iterator
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, Iterator
 
 import tree_sitter
 import tree_sitter_go
 
 from ..findings import Edit, Fix, Hit, Severity
 from . import go_syntax
+
+if TYPE_CHECKING:
+    from ..model.go import GoModel
 
 LANGUAGE = tree_sitter.Language(tree_sitter_go.language())
 
@@ -99,6 +102,13 @@ class GoFile:
         self._ascii = source.isascii()
         self.imports = self._collect_imports()  # local name -> import path
         self.constants = self._collect_constants()
+
+    @cached_property
+    def model(self) -> "GoModel":
+        """Scopes, bindings, types and calls (lint/model/go.py), built the first time a rule asks."""
+        from ..model.go import GoModel
+
+        return GoModel(self)
 
     # ---- text and queries -------------------------------------------------------------
     def text(self, node: tree_sitter.Node | None) -> str:
