@@ -62,14 +62,6 @@ def node_key(node: Node) -> tuple[int, int, str]:
     return (node.start_byte, node.end_byte, node.type)
 
 
-def package_name(f: GoFile) -> str:
-    """The name in the file's `package` clause, "" when there is none."""
-    for clause in f.root.named_children:
-        if clause.type == "package_clause" and clause.named_child_count:
-            return f.text(clause.named_children[0])
-    return ""
-
-
 def assignments(f: GoFile) -> Iterator[tuple[Node, Node, Node, int]]:
     """(statement, target, value, number of targets) for each target of an `a, b = x, y` assignment."""
     for m in f.matches(_ASSIGNMENTS):

@@ -85,7 +85,7 @@ from connlint.frontends.go import GoFile
 from connlint.frontends.python import PythonFile, dotted
 from connlint.registry import Rule
 
-from ._go import FASTHTTP, FIBER, METHOD_CALLS, GoNames, named, package_name, strip, within
+from ._go import FASTHTTP, FIBER, METHOD_CALLS, GoNames, named, strip, within
 from ._http import has_close_token, is_connection
 from ._paths import (
     ERROR_PATH,
@@ -165,7 +165,7 @@ class _GoServer:
     def __init__(self, f: GoFile) -> None:
         self.f = f
         self.g = GoNames(f)
-        self.package = package_name(f)
+        self.package = f.package_name
 
     def _type_kind(self, type_node) -> str | None:
         """'ctx' for `*fasthttp.RequestCtx`, 'fiber' for `*fiber.Ctx` / `fiber.Ctx`."""

@@ -81,7 +81,6 @@ from ._go import (
     go_delete_element,
     go_delete_statement,
     node_key,
-    package_name,
     within,
 )
 from ._paths import words
@@ -338,7 +337,7 @@ def _fix(edit: Edit | None, title: str) -> Fix | None:
 @RULE.go("keepalive", "maxrequestsperconn")
 def check_go(f: GoFile) -> Iterator[Hit]:
     paths: _GoShutdownPaths | None = None
-    package = package_name(f)
+    package = f.package_name
 
     for m in f.matches(METHOD_CALLS):
         if f.text(m["method"]) != "SetKeepAlivesEnabled":

@@ -75,7 +75,7 @@ from connlint.findings import Hit, Severity
 from connlint.frontends.go import GoFile
 from connlint.registry import Rule
 
-from ._go import HTTP2, NET_HTTP, named, package_name
+from ._go import HTTP2, NET_HTTP, named
 
 RULE = Rule(
     "CL402",
@@ -568,7 +568,7 @@ def _message(name: str, node) -> str:
 
 @RULE.go(".body&close")
 def check_go(f: GoFile) -> Iterator[Hit]:
-    if package_name(f) == "http2":  # the HTTP/2 implementation and its tests: streams, not connections
+    if f.package_name == "http2":  # the HTTP/2 implementation and its tests: streams, not connections
         return
     helpers: _Helpers | None = None
     seen: set[int] = set()

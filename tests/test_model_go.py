@@ -128,3 +128,38 @@ func run() {
     assert [f.text(c) for c in model.calls("net/http.ListenAndServe")] == ['ListenAndServe(":1", nil)']
     err = model.resolve(_ident(f, "err"))
     assert model.resolve(_ident(f, "err", 1)) is err and len(err.writes) == 1
+
+
+def test_package_view_resolves_names_of_other_files(tmp_path):
+    from connlint import packages
+
+    (tmp_path / "consts.go").write_text('package svc\n\nconst hdr = "Connection"\n\ntype server struct{ srv *http.Server }\n')
+    (tmp_path / "other_test.go").write_text('package svc\n\nconst hdr2 = "x"\n')
+    (tmp_path / "foreign.go").write_text('package main\n\nconst elsewhere = 1\n')
+    main = tmp_path / "main.go"
+    main.write_bytes(b'package svc\n\nfunc f(s *server) {\n\tuse(hdr, hdr2, elsewhere)\n\ts.srv.Close()\n}\n')
+    f = go.parse(str(main), main.read_bytes())
+    packages.attach(f, str(main))
+    model = f.model
+    hdr = model.resolve(_ident(f, "hdr"))
+    assert (hdr.kind, hdr.model.f.path, hdr.model.f.text(hdr.value)) == ("const", str(tmp_path / "consts.go"), '"Connection"')
+    assert model.resolve(_ident(f, "hdr2")) is None  # declared in a test file
+    assert model.resolve(_ident(f, "elsewhere")) is None  # another package's file in the folder
+    assert [f.text(c) for c in model.calls("net/http.Server.Close")] == []  # consts.go does not import net/http
+    before = packages.digest(str(main))
+    (tmp_path / "consts.go").write_text('package svc\n\nconst hdr = "Keep-Alive"\n')
+    assert packages.digest(str(main)) != before
+
+
+def test_package_view_types_fields_declared_in_another_file(tmp_path):
+    from connlint import packages
+
+    (tmp_path / "types.go").write_text('package svc\n\nimport "net/http"\n\ntype server struct{ srv *http.Server }\n\n'
+                                       'func build() *http.Server { return &http.Server{} }\n')
+    main = tmp_path / "main.go"
+    main.write_bytes(b'package svc\n\nfunc f(s *server) {\n\ts.srv.Close()\n\tb := build()\n\tb.Shutdown(nil)\n}\n')
+    f = go.parse(str(main), main.read_bytes())
+    packages.attach(f, str(main))
+    assert [f.text(c) for c in f.model.calls("net/http.Server.Close")] == ["s.srv.Close()"]
+    assert [f.text(c) for c in f.model.calls("net/http.Server.Shutdown")] == ["b.Shutdown(nil)"]
+    assert [(m.f.path.endswith("main.go"), m.f.text(c)) for m, c in f.model.package.calls("build")] == [(True, "build()")]

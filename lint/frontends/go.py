@@ -110,6 +110,14 @@ class GoFile:
 
         return GoModel(self)
 
+    @cached_property
+    def package_name(self) -> str:
+        """The name in the file's `package` clause, "" when there is none."""
+        for clause in self.root.named_children:
+            if clause.type == "package_clause" and clause.named_child_count:
+                return self.text(clause.named_children[0])
+        return ""
+
     # ---- text and queries -------------------------------------------------------------
     def text(self, node: tree_sitter.Node | None) -> str:
         if node is None:

@@ -197,9 +197,9 @@ class GoModel:
     def package_bindings(self, name: str) -> list[Binding]:
         return self._bindings.get(self.f.root.id, {}).get(name, [])
 
-    def resolve(self, ident: Node) -> Binding | None:
+    def resolve(self, ident: Node, local: bool = False) -> Binding | None:
         """The binding a name refers to at `ident`: the innermost visible one; None for an import, a builtin,
-        or a package-level name of another file (asked of the package view when there is one)."""
+        or a package-level name of another file (asked of the package view when there is one, unless `local`)."""
         name = self.f.text(ident)
         node: Node | None = ident
         while node is not None:
@@ -209,7 +209,7 @@ class GoModel:
                     if binding.node.id == ident.id or binding.visible_from <= ident.start_byte:
                         return binding
             node = node.parent
-        if self.package is not None and name not in self.f.imports:
+        if self.package is not None and not local and name not in self.f.imports:
             return self.package.binding(name, self)
         return None
 
@@ -235,20 +235,21 @@ class GoModel:
         return sorted(found, key=lambda n: n.start_byte)
 
     def _index_writes(self) -> None:
+        """Each binding's writes in this file (a package-level one's in other files: GoPackage.writes)."""
         for match in self.f.matches(_WRITES):
             if "assign" in match:
                 left, right = _named(match["left"]), _named(match["right"])
                 for i, target in enumerate(left):
-                    binding = self.resolve(target) if target.type == "identifier" else None
+                    binding = self.resolve(target, local=True) if target.type == "identifier" else None
                     if binding is not None:
                         value = right[i] if len(right) == len(left) and _operator(match["assign"]) == "=" else None
                         binding.writes.append((match["assign"], value))
             elif "step" in match:
-                binding = self.resolve(match["step"])
+                binding = self.resolve(match["step"], local=True)
                 if binding is not None:
                     binding.writes.append((match["step"].parent, None))
             elif "address" in match:
-                binding = self.resolve(match["address"])
+                binding = self.resolve(match["address"], local=True)
                 if binding is not None:
                     binding.address_taken = True
 
