@@ -10,8 +10,10 @@ import hashlib
 import json
 import os
 import sqlite3
+import sys
 from dataclasses import asdict
 from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 
 from . import __version__
@@ -21,11 +23,22 @@ CACHE_DIR_NAME = ".connlint_cache"
 SCHEMA = 1
 
 
+PARSERS = ("libcst", "tree-sitter", "tree-sitter-go")  # their versions change what a file parses to
+
+
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """Changes whenever connlint's own code does (an edited rule must not be served stale results)."""
+    """Changes whenever connlint's own code, the parsers' versions or Python's do (an edited rule or an
+    upgraded grammar must not be served stale results: tree-sitter-go 0.23 and 0.25 find different things)."""
     digest = hashlib.blake2b(digest_size=16)
     from . import rules
+
+    digest.update(sys.version.encode())
+    for name in PARSERS:
+        try:
+            digest.update(f"{name}=={metadata.version(name)}\n".encode())
+        except metadata.PackageNotFoundError:  # not installed as a distribution (vendored): the code decides
+            digest.update(f"{name}: unknown\n".encode())
 
     for folder in (Path(__file__).parent, Path(rules.__file__).parent):
         for path in sorted(folder.rglob("*.py")):

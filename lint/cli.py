@@ -313,7 +313,7 @@ def server_command() -> None:
     except ModuleNotFoundError as exc:
         if (exc.name or "").split(".")[0] not in ("pygls", "lsprotocol"):
             raise
-        _fail("`connlint server` needs pygls: pip install 'connlint[lsp]'")
+        _fail("`connlint server` needs pygls (connlint's `lsp` extra): pip install 'pygls>=1.3'")
     serve()
 
 

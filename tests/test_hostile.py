@@ -11,13 +11,12 @@ import sys
 import time
 
 import pytest
-from click.testing import CliRunner
 
 from connlint import api, cli
 from connlint.config import Config
 from connlint.registry import all_rules
 
-from .conftest import write
+from .conftest import cli_runner, write
 from .test_cli import connlint
 
 GO = 'package main\n\nimport "net/http"\n\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tw.Header().Set("Connection", "close")\n}\n'
@@ -152,7 +151,7 @@ def test_rule_crash_is_named_exit_2_and_others_still_reported(tmp_path, monkeypa
 
     monkeypatch.setitem(rule.checkers, "go", flaky)
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli.main, ["check", "--isolated", "--no-cache", "-j", "1", "."])
+    result = cli_runner().invoke(cli.main, ["check", "--isolated", "--no-cache", "-j", "1", "."])
     assert result.exit_code == 2
     assert "a.go:6:2: CL101" in result.stdout
     assert "boom.go: internal error in rule CL101 (connection-close-header): ValueError: kaboom" in result.stderr
