@@ -181,6 +181,25 @@ def test_closed_pipe_exits_quietly(tmp_path):
     assert proc.stderr == ""
 
 
+def _wait_until_parsing(proc: subprocess.Popen, timeout: float = 60) -> None:
+    """Until the child parses Python (libcst's native parser is mapped), so that Ctrl-C lands mid-run and
+    not in start-up however loaded the machine is; a fixed 1.5 s where there is no /proc."""
+    maps = f"/proc/{proc.pid}/maps"
+    if not os.path.exists(maps):
+        time.sleep(1.5)
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with open(maps, encoding="utf-8", errors="replace") as f:
+                if "libcst/native" in f.read():
+                    time.sleep(0.2)
+                    return
+        except FileNotFoundError:  # it ended: the caller says so
+            return
+        time.sleep(0.02)
+
+
 def test_ctrl_c_exits_130_without_partial_report(tmp_path):
     for i in range(400):
         write(tmp_path, f"p{i}/app.py", PY * 40)
@@ -188,7 +207,8 @@ def test_ctrl_c_exits_130_without_partial_report(tmp_path):
         [sys.executable, "-m", "connlint.cli", "--isolated", "--no-cache", "-j", "1", "-o", "report.txt", "."],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
-    time.sleep(1.5)
+    _wait_until_parsing(proc)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err

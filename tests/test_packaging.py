@@ -150,3 +150,21 @@ def test_readme_installs_only_from_what_exists():
                                   check=True).stdout.split())
     for rev in revs:
         assert rev == "<commit sha>" or rev in tags, f"pre-commit rev {rev!r} is neither a tag of this repository nor the placeholder"
+
+
+DRIVER = '''import sys
+from connlint import cli
+
+def interrupted(*args, **kwargs):
+    exec("raise KeyboardInterrupt")  # Ctrl-C inside a string exec, as during a lazy import's dataclasses
+
+cli.main.main = interrupted
+cli.entry()
+'''
+
+
+def test_ctrl_c_under_python_m_exits_130(tmp_path):
+    """`python -m connlint` exits 130 on Ctrl-C on every Python (CPython 3.11 made it a SIGINT death)."""
+    write(tmp_path, "drive_connlint.py", DRIVER)
+    proc = run(sys.executable, "-m", "drive_connlint", cwd=tmp_path)
+    assert (proc.returncode, proc.stderr) == (130, "connlint: interrupted\n")
