@@ -523,7 +523,7 @@ def server_command(stdio: bool) -> None:
     except ModuleNotFoundError as exc:
         if (exc.name or "").split(".")[0] not in ("pygls", "lsprotocol"):
             raise
-        _fail("`connlint server` needs pygls: pip install 'connlint[lsp]'")
+        _fail("`connlint server` needs pygls (connlint's `lsp` extra): pip install 'pygls>=1.3'")
     serve()
 
 
@@ -536,19 +536,26 @@ def rules_table(rules) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _exit_interrupted() -> NoReturn:
+    click.echo("connlint: interrupted", err=True)
+    # CPython 3.11 remembers a KeyboardInterrupt that ended a string exec (dataclasses build their methods
+    # with one, so Ctrl-C during a lazy import of libcst counts) even once caught, and under `python -m`
+    # turns this exit into death by SIGINT (status -2, not 130). A string exec clears that flag.
+    exec("None")
+    sys.exit(EXIT_INTERRUPTED)
+
+
 def entry() -> None:
     """Console-script entry: Ctrl-C exits 130 with no partial report; a closed pipe exits quietly."""
     try:
         main.main(standalone_mode=False)
     except click.exceptions.Abort:  # click's form of KeyboardInterrupt
-        click.echo("connlint: interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        _exit_interrupted()
     except click.ClickException as exc:  # bad arguments: one line, exit 2
         _say(f"connlint: error: {exc.format_message()}")
         sys.exit(EXIT_ERROR)
     except KeyboardInterrupt:
-        click.echo("connlint: interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        _exit_interrupted()
     except BrokenPipeError:
         # Python flushes stdout at exit; point it at devnull so that flush cannot fail again.
         devnull = os.open(os.devnull, os.O_WRONLY)

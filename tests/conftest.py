@@ -3,9 +3,11 @@ from pathlib import Path
 
 import pytest
 
+from .skip_policy import pytest_make_collect_report, pytest_runtest_makereport  # noqa: F401  (hooks)
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
-SARIF_SCHEMA = REPO.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA = REPO / "tests" / "data" / "sarif-schema-2.1.0.json"  # OASIS's schema (tests/data/README.md)
 
 
 @pytest.fixture
@@ -13,6 +15,17 @@ def in_tmp(tmp_path, monkeypatch):
     """Run in an empty folder so no repository config applies."""
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+def cli_runner():
+    """A click CliRunner whose result has `stdout` and `stderr` apart, with click 8.1 (mix_stderr) and 8.2+."""
+    import inspect
+
+    from click.testing import CliRunner
+
+    if "mix_stderr" in inspect.signature(CliRunner).parameters:  # click < 8.2 mixes them by default
+        return CliRunner(mix_stderr=False)
+    return CliRunner()
 
 
 def write(root: Path, rel: str, text: str | bytes) -> Path:

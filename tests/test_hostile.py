@@ -11,13 +11,12 @@ import sys
 import time
 
 import pytest
-from click.testing import CliRunner
 
 from connlint import api, cli
 from connlint.config import Config
 from connlint.registry import all_rules
 
-from .conftest import write
+from .conftest import cli_runner, write
 from .test_cli import connlint
 
 GO = 'package main\n\nimport "net/http"\n\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tw.Header().Set("Connection", "close")\n}\n'
@@ -152,7 +151,7 @@ def test_rule_crash_is_named_exit_2_and_others_still_reported(tmp_path, monkeypa
 
     monkeypatch.setitem(rule.checkers, "go", flaky)
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli.main, ["check", "--isolated", "--no-cache", "-j", "1", "."])
+    result = cli_runner().invoke(cli.main, ["check", "--isolated", "--no-cache", "-j", "1", "."])
     assert result.exit_code == 2
     assert "a.go:6:2: CL101" in result.stdout
     assert "boom.go: internal error in rule CL101 (connection-close-header): ValueError: kaboom" in result.stderr
@@ -182,6 +181,25 @@ def test_closed_pipe_exits_quietly(tmp_path):
     assert proc.stderr == ""
 
 
+def _wait_until_parsing(proc: subprocess.Popen, timeout: float = 60) -> None:
+    """Until the child parses Python (libcst's native parser is mapped), so that Ctrl-C lands mid-run and
+    not in start-up however loaded the machine is; a fixed 1.5 s where there is no /proc."""
+    maps = f"/proc/{proc.pid}/maps"
+    if not os.path.exists(maps):
+        time.sleep(1.5)
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with open(maps, encoding="utf-8", errors="replace") as f:
+                if "libcst/native" in f.read():
+                    time.sleep(0.2)
+                    return
+        except FileNotFoundError:  # it ended: the caller says so
+            return
+        time.sleep(0.02)
+
+
 def test_ctrl_c_exits_130_without_partial_report(tmp_path):
     for i in range(400):
         write(tmp_path, f"p{i}/app.py", PY * 40)
@@ -189,7 +207,8 @@ def test_ctrl_c_exits_130_without_partial_report(tmp_path):
         [sys.executable, "-m", "connlint.cli", "--isolated", "--no-cache", "-j", "1", "-o", "report.txt", "."],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
-    time.sleep(1.5)
+    _wait_until_parsing(proc)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err

@@ -26,9 +26,8 @@ LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "n
 
 @pytest.fixture(scope="module")
 def validator():
-    if not SARIF_SCHEMA.is_file():
-        pytest.skip(f"SARIF schema not found at {SARIF_SCHEMA}: cannot check SARIF validity")
-    jsonschema = pytest.importorskip("jsonschema")
+    import jsonschema  # a test dependency: the SARIF checks never skip
+
     schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
     return jsonschema.Draft4Validator(schema)
 

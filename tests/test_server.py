@@ -515,4 +515,4 @@ def test_server_command_without_pygls(monkeypatch):
     monkeypatch.delitem(sys.modules, "connlint.server", raising=False)
     result = CliRunner().invoke(main, ["server"])
     assert result.exit_code == 2
-    assert "pip install 'connlint[lsp]'" in result.output
+    assert "pip install 'pygls>=1.3'" in result.output  # a package that is on PyPI (connlint is not yet)
