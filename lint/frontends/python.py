@@ -7,13 +7,17 @@ import dataclasses
 import re
 import warnings
 from collections import defaultdict
-from typing import Iterator, Sequence, TypeVar
+from functools import cached_property
+from typing import TYPE_CHECKING, Iterator, Sequence, TypeVar
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..findings import Edit, Fix, Hit, Severity
 from . import python_syntax
+
+if TYPE_CHECKING:
+    from ..model.python import PythonModel
 
 N = TypeVar("N", bound=cst.CSTNode)
 
@@ -169,6 +173,13 @@ class PythonFile:
         self.constants = self._collect_constants()
         self._positions = None
         self._assignments: dict | None = None
+
+    @cached_property
+    def model(self) -> "PythonModel":
+        """Scopes, bindings, classes and calls (lint/model/python.py), built the first time a rule asks."""
+        from ..model.python import PythonModel
+
+        return PythonModel(self)
 
     # ---- navigation -------------------------------------------------------------------
     def nodes(self, kind: type[N]) -> list[N]:
