@@ -1,10 +1,13 @@
-"""Reads `ruleid:` / `ok:` / `todoruleid:` / `todook:` annotations from fixture files."""
+"""Reads `ruleid:` / `ok:` / `todoruleid:` / `todook:` annotations from fixture files, and renders their snapshots."""
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from connlint.fixes import apply_edits
 
 ANNOTATION = re.compile(
     r"^\s*(?:#|//)\s*(ruleid|ok|todoruleid|todook):\s*(CL\d{3}(?:\s*,\s*CL\d{3})*)"
@@ -62,8 +65,6 @@ def snapshot(rel: str, code: str, text: str, findings, notices) -> str:
 
     `text` is the decoded source the fixes' character offsets refer to. Lines carry no trailing white space,
     so an editor that strips it does not change a snapshot."""
-    from connlint.fixes import apply_edits
-
     lines = LINE_BREAK.split(text)
     out = [f"# {rel}, only {code} enabled (findings: {len(findings)}, notices: {len(notices)})",
            f"# made by tests/test_fixtures.py; review a change in the diff, then update: {UPDATE_HINT}"]
@@ -98,7 +99,5 @@ def _frame(lines: list[str], f) -> list[str]:
 
 def _diff(text: str, fixed: str) -> list[str]:
     """The lines the fix changes, as unified diff hunks with no context (no ---/+++ header)."""
-    import difflib
-
     hunks = difflib.unified_diff(LINE_BREAK.split(text), LINE_BREAK.split(fixed), n=0, lineterm="")
     return [f"    {line}" for line in list(hunks)[2:]] or ["    (no change)"]

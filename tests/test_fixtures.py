@@ -11,9 +11,8 @@ import pytest
 from connlint import api
 from connlint.config import Config
 from connlint.discovery import language_of
-from connlint.registry import all_rules
-
 from connlint.fixes import python_encoding
+from connlint.registry import all_rules
 
 from .conftest import FIXTURES, REPO
 from .fixtures_harness import UPDATE_HINT, expectations, fixture_code, snapshot, snapshot_path
