@@ -10,6 +10,11 @@ FIXTURES = REPO / "fixtures"
 SARIF_SCHEMA = REPO / "tests" / "data" / "sarif-schema-2.1.0.json"  # OASIS's schema (tests/data/README.md)
 
 
+def pytest_addoption(parser):
+    parser.addoption("--snapshot-update", action="store_true",
+                     help="write the fixtures' snapshots (fixtures/**/*.snap) instead of comparing them")
+
+
 @pytest.fixture
 def in_tmp(tmp_path, monkeypatch):
     """Run in an empty folder so no repository config applies."""
